@@ -1,0 +1,74 @@
+"""Mental health: PTSD, depression, loneliness, suicidal impulses and life satisfaction.
+
+Assumptions and sources:
+
+* Symptom scores are on 0-1; major depression and probable PTSD are scores above
+  ``depression_threshold`` / ``ptsd_threshold``; lifetime flags stay set once crossed.
+* PTSD fades at ``ptsd_recovery_rate`` (brief: PTSD tends to fade over the first years).
+* Depression moves each month a fraction ``depression_adjust_rate`` towards a level set by
+  circumstances: money stress, unemployment, loneliness, discrimination in the past year and
+  PTSD (brief: acculturation stress, loneliness and depression can grow), plus noise.
+* Counselling lowers both scores while it lasts; a course's total effect equals the
+  meta-analytic SMD (Turrini 2019: depression -1.02, PTSD -0.71) times ``symptom_sd``. Since
+  depression keeps being pulled back towards its circumstantial level, the gain fades when
+  circumstances do not change (Bryant 2022: no difference at 12 months).
+* Loneliness moves towards 1 / (1 + ties / ``loneliness_half_ties``).
+* A suicidal impulse occurs with a logistic probability in depression, trauma and recent
+  discrimination (brief: trauma and discrimination together predict suicidal ideation).
+* Satisfied with life when a logistic index of depression, money stress, employment,
+  discrimination and an individual propensity is positive.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+from sim.clock import Clock
+from sim.mechanisms.ties import support_ties
+from sim.params import Parameters
+from sim.state import EMPLOYED, IN_SK, UNEMPLOYED, State
+
+RECENT_MONTHS = 12
+
+
+def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
+    t = clock.month
+    idx = np.flatnonzero(s.status == IN_SK)
+    if idx.size == 0:
+        return
+    n = idx.size
+    treated = s.counselling_left[idx] > 0
+    course = max(1.0, p.counselling_course_months)
+
+    ptsd = s.ptsd[idx] * (1 - p.ptsd_recovery_rate)
+    ptsd -= np.where(treated, p.treatment_ptsd_smd * p.symptom_sd / course, 0.0)
+    s.ptsd[idx] = np.clip(ptsd, 0, 1)
+
+    ties = support_ties(s)[idx]
+    lonely_target = 1 / (1 + ties / p.loneliness_half_ties)
+    s.loneliness[idx] += p.loneliness_adjust_rate * (lonely_target - s.loneliness[idx])
+
+    recent_disc = (t - s.last_discrimination[idx]) < RECENT_MONTHS
+    target = (p.depression_base
+              + p.depression_from_money * s.money_stress[idx]
+              + p.depression_from_unemployment * (s.labour[idx] == UNEMPLOYED)
+              + p.depression_from_loneliness * s.loneliness[idx]
+              + p.depression_from_discrimination * recent_disc
+              + p.depression_from_ptsd * s.ptsd[idx])
+    dep = s.depression[idx] + p.depression_adjust_rate * (target - s.depression[idx])
+    dep += rng.normal(0.0, p.depression_noise_sd, n)
+    dep -= np.where(treated, p.treatment_depression_smd * p.symptom_sd / course, 0.0)
+    s.depression[idx] = np.clip(dep, 0, 1)
+    s.depression_ever[idx] |= s.depression[idx] > p.depression_threshold
+    s.ptsd_ever[idx] |= s.ptsd[idx] > p.ptsd_threshold
+
+    logit = (p.ideation_base_logit + p.ideation_depression_logit * s.depression[idx]
+             + p.ideation_trauma_logit * s.trauma[idx] + p.ideation_discrimination_logit * recent_disc)
+    s.last_ideation[idx[rng.random(n) < expit(logit)]] = t
+
+    index = (p.satisfaction_base - p.satisfaction_depression * s.depression[idx]
+             - p.satisfaction_money * s.money_stress[idx]
+             + p.satisfaction_employment * (s.labour[idx] == EMPLOYED)
+             - p.satisfaction_discrimination * recent_disc + s.satisfaction_propensity[idx])
+    s.satisfied[idx] = index > 0

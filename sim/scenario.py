@@ -1,0 +1,251 @@
+"""Scenario files: the YAML schema (pydantic), ``extends:``, policy changes and errors.
+
+A scenario file looks like::
+
+    name: grant_cut
+    description: The December 2004 reform.
+    extends: baseline.yaml          # another scenario, merged key by key (this file wins)
+    population: {mode: cohort, size: 5000, represents: 224}
+    start: 2024-01                  # calendar month of the first simulated month
+    months: 60                      # horizon
+    replicates: 20
+    seed: 20240101
+    policy: {cash_grant_million_krw: 10}      # levers (``resettle params`` lists them)
+    behaviour: {job_offer_rate: 0.4}          # overrides of behaviour parameters
+    changes:                                  # parameter changes by month
+      - at: 24                                # months after start, or "YYYY-MM"
+        policy: {cash_grant_million_krw: 20}
+
+Every problem is raised as ``ScenarioError`` with one line naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+
+from sim.clock import months_between, parse_year_month
+from sim.params import BEHAVIOUR_NAMES, PARAM_BY_NAME, POLICY_NAMES, suggest
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"  # a safe folder name: no separators, no '..' prefix
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; the message is one line naming file and key."""
+
+
+def _param_fields(names: tuple[str, ...]) -> dict[str, Any]:
+    fields = {}
+    for name in names:
+        p = PARAM_BY_NAME[name]
+        kind = int if p.integer else float
+        fields[name] = (kind | None, Field(default=None, ge=p.low, le=p.high, description=f"{p.unit}; {p.source}"))
+    return fields
+
+
+_strict = ConfigDict(extra="forbid", strict=False)
+Policy = create_model("Policy", __config__=ConfigDict(extra="forbid"), **_param_fields(POLICY_NAMES))
+Behaviour = create_model("Behaviour", __config__=ConfigDict(extra="forbid"), **_param_fields(BEHAVIOUR_NAMES))
+
+
+class PopulationSpec(BaseModel):
+    model_config = _strict
+    mode: Literal["cohort", "population"] = "cohort"
+    size: int = Field(default=2000, ge=10, le=5_000_000, description="settlers simulated")
+    represents: float | None = Field(default=None, gt=0, description="real persons the sample stands for")
+    female_share: float | None = Field(default=None, ge=0, le=1, description="share of women (cohort mode)")
+
+
+class Change(BaseModel):
+    model_config = _strict
+    at: int | str = Field(description="months after start, or a calendar month YYYY-MM")
+    policy: Policy = Field(default_factory=Policy)  # type: ignore[valid-type]
+    behaviour: Behaviour = Field(default_factory=Behaviour)  # type: ignore[valid-type]
+
+    @field_validator("at")
+    @classmethod
+    def _check_at(cls, v: int | str) -> int | str:
+        if isinstance(v, str):
+            parse_year_month(v)
+        return v
+
+
+class Scenario(BaseModel):
+    """A validated scenario. Build it with ``load_scenario(path)`` or ``Scenario(**dict)``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(pattern=NAME_PATTERN, description="used as the output folder name")
+    description: str = ""
+    population: PopulationSpec = Field(default_factory=PopulationSpec)
+    start: str = "2024-01"
+    months: int = Field(default=60, ge=1, le=1200)
+    replicates: int = Field(default=10, ge=1, le=10_000)
+    seed: int = Field(default=20240101, ge=0, le=2**63 - 1)
+    policy: Policy = Field(default_factory=Policy)  # type: ignore[valid-type]
+    behaviour: Behaviour = Field(default_factory=Behaviour)  # type: ignore[valid-type]
+    changes: list[Change] = Field(default_factory=list)
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _check_start(cls, v: Any) -> str:
+        text = v if isinstance(v, str) else str(v)
+        year, month = parse_year_month(text)
+        return f"{year:04d}-{month:02d}"
+
+    def parameters(self) -> dict[str, float]:
+        """Policy and behaviour values set by the scenario (unset ones keep their defaults)."""
+        return {**self.policy.model_dump(exclude_none=True), **self.behaviour.model_dump(exclude_none=True)}
+
+    def change_schedule(self) -> list[tuple[int, dict[str, float]]]:
+        """Changes as (months after start, {parameter: value})."""
+        start = parse_year_month(self.start)
+        out = []
+        for ch in self.changes:
+            at = ch.at if isinstance(ch.at, int) else months_between(start, parse_year_month(ch.at))
+            out.append((at, {**ch.policy.model_dump(exclude_none=True), **ch.behaviour.model_dump(exclude_none=True)}))
+        return out
+
+    def with_overrides(self, **values: Any) -> Scenario:
+        """A copy with top-level or dotted keys replaced (``population.size``, ``policy.x``), re-validated."""
+        data = self.model_dump(mode="json")
+        for dotted, value in values.items():
+            if value is None:
+                continue
+            set_dotted(data, dotted, value)
+        return validate_dict(data, source="<overrides>")
+
+    def model_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of ``ResettlementModel`` for this scenario (without ``rng``)."""
+        pop = self.population
+        return dict(n_settlers=pop.size, mode=pop.mode, start=self.start, months=self.months,
+                    represents=pop.represents, female_share=pop.female_share,
+                    policy_changes=self.change_schedule(), **self.parameters())
+
+
+def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``data['a']['b'] = value`` for ``dotted='a.b'``, creating levels as needed."""
+    keys = dotted.split(".")
+    node = data
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise ScenarioError(f"{dotted}: '{key}' is not a section")
+    node[keys[-1]] = value
+
+
+# ---------------------------------------------------------------- loading
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge (``extends``) and validate a scenario file. Raises ``ScenarioError``."""
+    path = Path(path)
+    data = _load_merged(path, chain=())
+    return validate_dict(data, source=str(path))
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ScenarioError(f"{path}: file not found")
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a folder, expected a scenario file (.yaml)")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"{path}: cannot read ({err})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ScenarioError(f"{path}: malformed YAML at {where}{err.problem or err}") from None
+    except yaml.YAMLError as err:
+        raise ScenarioError(f"{path}: malformed YAML: {err}") from None
+    if data is None:
+        raise ScenarioError(f"{path}: the file is empty, expected a mapping with at least 'name'")
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: expected a mapping of keys (name, policy, ...), got {type(data).__name__}")
+    return data
+
+
+def _load_merged(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(p.name for p in (*chain, resolved))
+        raise ScenarioError(f"{path}: extends: circular reference ({cycle})")
+    data = _read_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: extends: expected a file name, got {parent!r}")
+    parent_path = (path.parent / parent)
+    if not parent_path.exists():
+        raise ScenarioError(f"{path}: extends: file not found: {parent_path}")
+    base = _load_merged(parent_path, (*chain, resolved))
+    return deep_merge(base, data)
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Mappings merged key by key (``over`` wins); lists and values replaced."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def validate_dict(data: dict[str, Any], source: str) -> Scenario:
+    """Validate a merged mapping; errors become one-line ``ScenarioError``s."""
+    try:
+        return Scenario(**data)
+    except ValidationError as err:
+        raise ScenarioError(f"{source}: {_describe(err)}") from None
+    except TypeError as err:  # e.g. keys that are not strings
+        raise ScenarioError(f"{source}: {err}") from None
+
+
+def _describe(err: ValidationError) -> str:
+    first = err.errors()[0]
+    loc = ".".join(str(x) for x in first["loc"])
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        known = _known_keys(first["loc"][:-1])
+        key = str(first["loc"][-1])
+        return f"{loc}: unknown key{suggest(key, known)}"
+    msg = first["msg"]
+    if kind == "missing":
+        return f"{loc}: required key is missing"
+    value = first.get("input")
+    unit = ""
+    leaf = str(first["loc"][-1])
+    if leaf in PARAM_BY_NAME:
+        p = PARAM_BY_NAME[leaf]
+        unit = f" (valid range {p.low:g} to {p.high:g}, {p.unit})"
+    more = f" (and {len(err.errors()) - 1} more problem(s))" if len(err.errors()) > 1 else ""
+    return f"{loc}: {msg}, got {value!r}{unit}{more}"
+
+
+def _known_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        candidates = [ann, *args]
+        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if model is None:
+            return []
+    return list(model.model_fields)
+
+
+def is_safe_name(name: str) -> bool:
+    return re.fullmatch(NAME_PATTERN, name) is not None and ".." not in name
