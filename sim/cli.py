@@ -83,7 +83,75 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument("--kind", choices=("policy", "behaviour"), help="only levers or only behaviour")
     params.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     params.set_defaults(func=cmd_params)
+    add_calibration_commands(sub)
+
+    compare = sub.add_parser("compare", help="compare scenarios with a base, paired replicates",
+                             description="Run scenarios with common random numbers (the first is the base) and write "
+                                         "each one's outputs plus comparison.csv (differences with paired 95% CIs).")
+    compare.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files, the base first")
+    add_run_options(compare)
+    compare.add_argument("--horizons", type=_horizons, default=None,
+                         help="months after start to compare, comma-separated (default 12,36,60)")
+    compare.set_defaults(func=cmd_compare, workers=None)
+
+    sweep = sub.add_parser("sweep", help="run an experiment's parameter sweep (resumable)",
+                           description="Run an experiment file's design points x replicates into results/<name>/; "
+                                       "rerunning resumes, skipping finished runs.")
+    sweep.add_argument("experiment", type=Path, help="experiment YAML file (experiments/*.yaml)")
+    add_run_options(sweep)
+    sweep.add_argument("--scheduler", help="dask.distributed scheduler, tcp://HOST:PORT (default: local processes)")
+    sweep.set_defaults(func=cmd_sweep, workers=None)
+    for p in (compare, sweep):
+        for action in p._actions:
+            if action.dest == "workers":
+                action.help = "local processes (default: all cores); results do not depend on it"
     return parser
+
+
+def _horizons(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected months separated by commas (12,36,60), got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected months of at least 1, got {text!r}")
+    return values
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.batch.backends import default_workers
+    from sim.batch.compare import compare, format_comparison
+
+    if len(args.scenarios) < 2:
+        raise BadInput("compare: expected at least two scenario files (the first is the base)")
+    scenarios = [load_scenario(f) for f in args.scenarios]
+    result = compare(scenarios, replicates=args.replicates, seed=args.seed, workers=args.workers or default_workers(),
+                     population=args.population, months=args.months, horizons=args.horizons,
+                     progress=not args.quiet)
+    out = args.out or DEFAULT_RESULTS / ("compare-" + "-".join(s.name for s in scenarios))
+    result.write(out)
+    print("\n".join(format_comparison(result, SUMMARY_INDICATORS)))
+    print(f"results: {out} (comparison.csv and one folder per scenario)")
+    return EXIT_OK
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.batch.sweep import sweep
+
+    result = sweep(args.experiment, out=args.out, workers=args.workers, scheduler=args.scheduler,
+                   replicates=args.replicates, seed=args.seed, population=args.population, months=args.months,
+                   progress=not args.quiet)
+    c = result.manifest["counts"]
+    print(f"{result.experiment.name}: {len(result.design)} points x {result.manifest['replicates']} replicates, "
+          f"{c['done']} runs done ({c['computed']} now, {c['reused']} reused), {c['failed']} failed, "
+          f"{result.manifest['seconds']:.1f} s")
+    print(f"results: {result.out}")
+    if not result.ok:
+        print(f"error: {len(result.failures)} run(s) failed (rerun the same command to retry them):", file=sys.stderr)
+        for f in result.failures.itertuples():
+            print(f"  point {f.point} replicate {f.replicate} (run {f.run}): {f.error}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -120,6 +188,74 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"error: {err}", file=sys.stderr)
             bad += 1
     return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def add_calibration_commands(sub: argparse._SubParsersAction) -> None:
+    """``resettle calibrate`` and ``resettle validate`` (historical replay against sim/data/targets.csv)."""
+    cal = sub.add_parser("calibrate", help="fit behaviour parameters to the published figures",
+                         description="Fit the behaviour parameters without a direct source to the targets by "
+                                     "replaying history (scenarios/history.yaml); writes sim/data/calibration.json.")
+    val = sub.add_parser("validate", help="hold the historical replay against the published figures",
+                         description="Replay history with the current parameters; print and write, for each target, "
+                                     "observed, simulated mean and 95% CI, tolerance and whether it is within.")
+    for p, size, reps in ((cal, 4000, 3), (val, 5000, 10)):
+        p.add_argument("--targets", type=Path, help="targets CSV (default: sim/data/targets.csv)")
+        p.add_argument("--population", type=_positive("settlers"), default=size, help=f"settlers simulated (default {size})")
+        p.add_argument("--replicates", type=_positive("replicates"), default=reps, help=f"replicates (default {reps})")
+        p.add_argument("--seed", type=_seed, help="base seed (default: the history scenario's)")
+        p.add_argument("--workers", type=_positive("workers"), default=1, help="local processes (default 1)")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+    cal.add_argument("--budget", type=_positive("evaluations"), default=200,
+                     help="model evaluations at most (each runs all replicates; default 200)")
+    cal.add_argument("--out", type=Path, help="output file (default: sim/data/calibration.json, used by the model)")
+    cal.set_defaults(func=cmd_calibrate)
+    val.add_argument("--out", type=Path, default=DEFAULT_RESULTS / "validation",
+                     help="output folder (default results/validation)")
+    val.set_defaults(func=cmd_validate)
+
+
+def _print_fit(table: pd.DataFrame) -> None:
+    print(f"  {'target':40s} {'observed':>9s} {'simulated':>10s}   {'95% CI':>19s} {'tolerance':>10s}  within")
+    for r in table.itertuples():
+        tol = f"x/{r.tolerance:g}" if r.tolerance_kind == "factor" else f"+/-{r.tolerance:g}"
+        ci = f"[{r.ci_low:8.1f}, {r.ci_high:8.1f}]" if hasattr(r, "ci_low") else ""
+        print(f"  {r.target:40s} {r.observed:9.1f} {r.simulated:10.1f}   {ci:>19s} {tol:>10s}  {'yes' if r.within else 'NO'}")
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.calibration.calibrate import calibrate, calibration_path, default_problem
+    from sim.calibration.targets import TargetsError
+
+    try:
+        problem = default_problem(args.targets, population=args.population, replicates=args.replicates, seed=args.seed)
+    except TargetsError as err:
+        raise BadInput(str(err)) from None
+    result = calibrate(problem, budget=args.budget, workers=args.workers, progress=not args.quiet)
+    out = result.write(args.out or calibration_path())
+    fit = result.fit_table()
+    print(f"calibrated {len(problem.names)} parameters on {len(fit)} targets: {result.status} "
+          f"({result.evaluations} evaluations); within tolerance {int(fit.within.sum())}/{len(fit)}")
+    _print_fit(fit)
+    print(f"written: {out}")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.calibration.targets import TargetsError
+    from sim.calibration.validate import validate
+
+    try:
+        v = validate(args.targets, population=args.population, replicates=args.replicates, seed=args.seed,
+                     workers=args.workers, progress=not args.quiet)
+    except TargetsError as err:
+        raise BadInput(str(err)) from None
+    out = v.write(args.out)
+    print(f"validation: {v.replicates} replicates of {v.population} settlers ({v.seconds:.1f} s); "
+          f"within tolerance {int(v.table.within.sum())}/{len(v.table)}; "
+          f"average relative difference {v.mean_relative_difference:.3f}")
+    _print_fit(v.table)
+    print(f"results: {out}")
+    return EXIT_OK
 
 
 def cmd_params(args: argparse.Namespace) -> int:

@@ -79,8 +79,8 @@ class ResettlementModel(mesa.Model):
                                                    represents, female_share, self.p, self.rng)
         self.scale = self.layout.represents / max(1, self.state.n)
         self._changes: dict[int, dict[str, float]] = {}
-        for at, values in policy_changes:
-            self._changes.setdefault(self.layout.record_from + int(at), {}).update(values)
+        for at, values in policy_changes:  # a change dated before the first replayed month applies from month 0
+            self._changes.setdefault(max(0, self.layout.record_from + int(at)), {}).update(values)
         for at in self._changes:
             self.p.replace(**self._changes[at])  # validate every change now, not when it is reached
         self.agent_views = agent_views

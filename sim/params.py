@@ -20,8 +20,10 @@ figures; policy keys are in million KRW, as the policy documents state them.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from importlib import resources
 from typing import Any
 
 MILLION_KRW = 100.0  # 10k-KRW units per million KRW (a unit conversion, not a parameter)
@@ -40,6 +42,7 @@ class Param:
     source: str
     kind: str  # "policy" or "behaviour"
     integer: bool = False
+    prior: float | None = None  # the declared default when ``default`` comes from calibration.json
 
     def check(self, value: Any) -> float:
         """Return ``value`` as a number in range, or raise ``ValueError`` saying why."""
@@ -283,6 +286,28 @@ PARAMS: tuple[Param, ...] = (
     _p("unclaimed_connected", 0.02, "probability when connected", 0, 1, "assumption", _BEHAVIOUR),
 )
 
+CALIBRATION_FILE = "calibration.json"  # in sim/data: written by ``resettle calibrate``
+
+
+def _calibrated(params: tuple[Param, ...]) -> tuple[Param, ...]:
+    """Declared parameters with the fitted behaviour values of ``sim/data/calibration.json`` as defaults.
+
+    The declared default stays visible as ``prior``; the source names the calibration. A missing
+    file leaves the declared defaults; fitted values outside a declared range are ignored.
+    """
+    path = resources.files("sim") / "data" / CALIBRATION_FILE
+    if not path.is_file():
+        return params
+    cal = json.loads(path.read_text(encoding="utf-8"))
+    fitted = cal.get("parameters", {})
+    label = f"calibrated {cal.get('date', '?')} ({cal.get('method', '?')})"
+    return tuple(
+        replace(p, default=float(fitted[p.name]), prior=p.default, source=f"{label}; prior {p.default:g}: {p.source}")
+        if p.kind == _BEHAVIOUR and p.name in fitted and p.low <= float(fitted[p.name]) <= p.high else p
+        for p in params)
+
+
+PARAMS = _calibrated(PARAMS)
 PARAM_BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
 POLICY_NAMES: tuple[str, ...] = tuple(p.name for p in PARAMS if p.kind == _POLICY)
 BEHAVIOUR_NAMES: tuple[str, ...] = tuple(p.name for p in PARAMS if p.kind == _BEHAVIOUR)
@@ -324,6 +349,8 @@ class Parameters:
         object.__setattr__(self, "_values", merged)
 
     def __getattr__(self, name: str) -> float:
+        if name == "_values":  # not set yet (half-built or being unpickled): no recursion
+            raise AttributeError(name)
         try:
             return self._values[name]
         except KeyError:
@@ -331,6 +358,9 @@ class Parameters:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Parameters are immutable: use .replace(...)")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickling / deepcopy (e.g. for process pools) despite immutability
+        return (_rebuild_parameters, (dict(self._values),))
 
     def replace(self, **values: float) -> Parameters:
         """A copy with some values changed (validated)."""
@@ -347,10 +377,14 @@ class Parameters:
         return f"Parameters({changed})"
 
 
+def _rebuild_parameters(values: dict[str, float]) -> Parameters:
+    return Parameters(**values)
+
+
 def params_table(kind: str | None = None) -> list[Mapping[str, Any]]:
     """The declared parameters as rows (for ``resettle params`` and the docs)."""
     return [
-        {"name": p.name, "kind": p.kind, "default": p.default, "unit": p.unit,
-         "low": p.low, "high": p.high, "source": p.source}
+        {"name": p.name, "kind": p.kind, "default": p.default, "prior": p.default if p.prior is None else p.prior,
+         "unit": p.unit, "low": p.low, "high": p.high, "source": p.source}
         for p in PARAMS if kind in (None, p.kind)
     ]

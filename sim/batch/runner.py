@@ -25,10 +25,14 @@ from tqdm import tqdm
 from sim import indicators
 from sim.batch import store
 from sim.batch.seeds import replicate_seeds
+from sim.clock import parse_year_month
 from sim.model import ResettlementModel
 from sim.scenario import Scenario, load_scenario
+from sim.state import LABOUR_NAMES, PENDING, STATUS_NAMES
 
 CONFIDENCE = 0.95
+MID_YEAR_MONTH = 6  # surveys are taken mid-year: annual indicators are read at the end of June
+SETTLER_COLUMNS = ("wage", "depression", "ptsd", "loneliness", "settler_ties", "sk_ties")
 
 
 def run_replicate(model_kwargs: dict[str, Any], seed: int) -> np.ndarray:
@@ -37,6 +41,33 @@ def run_replicate(model_kwargs: dict[str, Any], seed: int) -> np.ndarray:
     while model.running:
         model.step()
     return model.record
+
+
+def run_replicate_with_settlers(model_kwargs: dict[str, Any], seed: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """Like ``run_replicate``, plus the end-of-horizon traits of every settler (``settlers_frame``)."""
+    model = ResettlementModel(rng=seed, agent_views=False, **model_kwargs)
+    while model.running:
+        model.step()
+    return model.record, settlers_frame(model)
+
+
+def settlers_frame(model: ResettlementModel) -> pd.DataFrame:
+    """One row per settler who has arrived, at the last recorded month.
+
+    Columns: wage (10k KRW per month, 0 when not employed), depression, ptsd, loneliness (scores 0-1),
+    settler_ties, sk_ties (ties), status, labour (names from sim.state), female (bool),
+    age (whole years), years_since_arrival (1 = first year).
+    """
+    s = model.state
+    t = model.clock.month - 1
+    rows = s.status != PENDING
+    df = pd.DataFrame({c: getattr(s, c)[rows] for c in SETTLER_COLUMNS})
+    df["status"] = pd.Categorical.from_codes(s.status[rows], STATUS_NAMES)
+    df["labour"] = pd.Categorical.from_codes(s.labour[rows], LABOUR_NAMES)
+    df["female"] = s.female[rows]
+    df["age"] = ((t - s.birth_month[rows]) // 12).astype(np.int16)
+    df["years_since_arrival"] = ((t - s.arrival_month[rows]) // 12 + 1).astype(np.int16)
+    return df
 
 
 @dataclass
@@ -53,6 +84,7 @@ class RunResult:
     started: str
     workers: int
     extra: dict[str, Any] = field(default_factory=dict)
+    settlers: pd.DataFrame | None = None  # end-of-horizon traits of replicate 0's settlers (settlers_frame)
 
     @property
     def timeseries(self) -> pd.DataFrame:
@@ -63,6 +95,13 @@ class RunResult:
         """indicator, group, mean, sd, ci_low, ci_high, n at ``month`` (default: the horizon)."""
         m = self.records.shape[1] if month is None else month
         return summarise(self.records[:, m - 1])
+
+    def annual(self) -> pd.DataFrame:
+        """year, indicator, group, mean, ci_low, ci_high: mid-year values of every recorded year (empty if none)."""
+        frames = [summarise(self.records[:, i]).assign(year=year)
+                  for year, i in mid_year_months(self.scenario.start, self.records.shape[1]).items()]
+        cols = ["year", "indicator", "group", "mean", "ci_low", "ci_high"]
+        return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
     def manifest(self) -> dict[str, Any]:
         return {
@@ -81,13 +120,25 @@ class RunResult:
         }
 
     def write(self, out_dir: str | Path) -> Path:
-        """Write manifest.json, timeseries.parquet and summary.csv into ``out_dir`` (atomic)."""
+        """Write manifest.json, timeseries.parquet, summary.csv (and settlers.parquet, annual.csv) into ``out_dir`` (atomic)."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         store.write_parquet(out / "timeseries.parquet", self.timeseries)
+        if self.settlers is not None:
+            store.write_parquet(out / "settlers.parquet", self.settlers)
         store.write_csv(out / "summary.csv", self.summary())
+        annual = self.annual()
+        if len(annual):
+            store.write_csv(out / "annual.csv", annual)
         store.write_json(out / "manifest.json", self.manifest())
         return out
+
+
+def mid_year_months(start: str, months: int) -> dict[int, int]:
+    """{calendar year: record index} of each recorded June for a run starting at ``start`` ("YYYY-MM")."""
+    year, month = parse_year_month(start)
+    first = (MID_YEAR_MONTH - month) % 12  # index of the first recorded June
+    return {year + (month - 1 + i) // 12: i for i in range(first, months, 12)}
 
 
 def tidy(records: np.ndarray) -> pd.DataFrame:
@@ -143,21 +194,29 @@ def run_scenario(scenario: Scenario | str | Path, *, replicates: int | None = No
     started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     records: list[np.ndarray | None] = [None] * len(seeds)
+    settlers: pd.DataFrame | None = None
     bar = tqdm(total=len(seeds), desc=scenario.name, unit="run", disable=not progress, file=sys.stderr,
                leave=False)
     try:
         if workers <= 1:
             for i, s in enumerate(seeds):
-                records[i] = run_replicate(kwargs, s)
+                if i == 0:
+                    records[i], settlers = run_replicate_with_settlers(kwargs, s)
+                else:
+                    records[i] = run_replicate(kwargs, s)
                 bar.update()
                 if on_replicate:
                     on_replicate(i)
         else:
             with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(run_replicate, kwargs, s): i for i, s in enumerate(seeds)}
+                futures = {pool.submit(run_replicate_with_settlers if i == 0 else run_replicate, kwargs, s): i
+                           for i, s in enumerate(seeds)}
                 for fut in as_completed(futures):
-                    records[futures[fut]] = fut.result()
+                    if futures[fut] == 0:
+                        records[0], settlers = fut.result()
+                    else:
+                        records[futures[fut]] = fut.result()
                     bar.update()
     finally:
         bar.close()
-    return RunResult(scenario, seeds, np.stack(records), time.perf_counter() - t0, started, workers)
+    return RunResult(scenario, seeds, np.stack(records), time.perf_counter() - t0, started, workers, settlers=settlers)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.clock import Clock
+from sim.draws import bernoulli_rows, rare_events
 from sim.mechanisms.ties import support_ties
 from sim.params import Parameters
 from sim.state import ABROAD, DIED, HANAWON, IN_SK, LEFT, NO_JOB, RETURNED_NORTH, UNKNOWN, State
@@ -41,33 +42,43 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
     idx = np.flatnonzero((s.status == IN_SK) | (s.status == UNKNOWN))
     if idx.size == 0:
         return
-    age = (t - s.birth_month[idx]) / 12
-    annual = np.minimum(1.0, p.mortality_scale * p.gompertz_a * np.exp(p.gompertz_b * age))
-    monthly = 1 - (1 - annual) ** (1 / 12)
-    impulse = s.last_ideation[idx] == t
-    suicide = impulse & (rng.random(idx.size) < p.suicide_rate_ideation)
-    dies = suicide | (rng.random(idx.size) < monthly)
-    isolated = ((support_ties(s)[idx] <= ISOLATED_TIES) & s.lives_alone[idx]) | (s.status[idx] == UNKNOWN)
-    unclaimed = dies & (rng.random(idx.size) < np.where(isolated, p.unclaimed_isolated, p.unclaimed_connected))
-    _leave(s, idx[dies], DIED, t)
-    s.death_unclaimed[idx[unclaimed]] = True
+
+    def monthly_death(c: np.ndarray | slice) -> np.ndarray:
+        age = (t - s.birth_month[idx[c]]) / 12
+        annual = np.minimum(1.0, p.mortality_scale * p.gompertz_a * np.exp(p.gompertz_b * age))
+        return 1 - (1 - annual) ** (1 / 12)
+
+    # mortality rises with age, so the oldest settler's rate bounds everyone's (thinning: computed for candidates only)
+    oldest = np.flatnonzero(s.birth_month[idx] == s.birth_month[idx].min())[:1]
+    impulse = np.flatnonzero(s.last_ideation[idx] == t)
+    suicide = impulse[rng.random(impulse.size) < p.suicide_rate_ideation]
+    dies = np.union1d(suicide, rare_events(rng, idx.size, float(monthly_death(oldest)[0]), monthly_death))
+    rows = idx[dies]
+    isolated = ((support_ties(s, rows) <= ISOLATED_TIES) & s.lives_alone[rows]) | (s.status[rows] == UNKNOWN)
+    unclaimed = rows[rng.random(rows.size) < np.where(isolated, p.unclaimed_isolated, p.unclaimed_connected)]
+    _leave(s, rows, DIED, t)
+    s.death_unclaimed[unclaimed] = True
     s.suicide[idx[suicide]] = True
 
-    # moves of the living in South Korea (past Hanawon)
-    alive = idx[~dies]
-    alive = alive[(s.status[alive] == IN_SK) & (s.labour[alive] != HANAWON)]
-    n = alive.size
-    dissatisfied = ~s.satisfied[alive]
-    u = rng.random(n)
+    # moves of the living in South Korea (past Hanawon): one uniform u decides between emigrating,
+    # returning North and losing contact; only u below the largest possible total matters, so those
+    # cases are drawn by thinning (u given u < bound is uniform on [0, bound)).
+    alive = np.flatnonzero((s.status == IN_SK) & (s.labour != HANAWON))
+    dissatisfied_x = max(1.0, p.emigration_dissatisfied_multiplier)
+    bound = (p.emigration_rate * dissatisfied_x + p.return_north_rate * dissatisfied_x
+             + p.lose_contact_rate * max(1.0, p.lose_contact_distrust_multiplier))
+    cand = alive[bernoulli_rows(rng, alive.size, min(1.0, bound))]
+    dissatisfied = ~s.satisfied[cand]
+    u = rng.random(cand.size) * min(1.0, bound)
     p_emigrate = p.emigration_rate * np.where(dissatisfied, p.emigration_dissatisfied_multiplier, 1.0)
     p_return = p.return_north_rate * np.where(dissatisfied, p.emigration_dissatisfied_multiplier, 1.0)
-    p_lose = p.lose_contact_rate * (1 + (p.lose_contact_distrust_multiplier - 1) * (1 - s.trust[alive]))
+    p_lose = p.lose_contact_rate * (1 + (p.lose_contact_distrust_multiplier - 1) * (1 - s.trust[cand]))
     emigrates = u < p_emigrate
     returns = (u >= p_emigrate) & (u < p_emigrate + p_return)
     loses = (u >= p_emigrate + p_return) & (u < p_emigrate + p_return + p_lose)
-    _leave(s, alive[emigrates], ABROAD, t)
-    _leave(s, alive[returns], RETURNED_NORTH, t)
-    s.status[alive[loses]] = UNKNOWN
+    _leave(s, cand[emigrates], ABROAD, t)
+    _leave(s, cand[returns], RETURNED_NORTH, t)
+    s.status[cand[loses]] = UNKNOWN
 
 
 def _leave(s: State, rows: np.ndarray, status: int, t: int) -> None:

@@ -29,6 +29,7 @@ import numpy as np
 
 from sim import inputs
 from sim.clock import Clock
+from sim.draws import rare_events
 from sim.params import Parameters
 from sim.state import (
     DAY_LABOUR,
@@ -36,6 +37,7 @@ from sim.state import (
     HANAWON,
     IN_SK,
     INACTIVE,
+    JOB_NAMES,
     NO_JOB,
     REGULAR,
     TEMPORARY,
@@ -51,100 +53,119 @@ RECENT_MONTHS = 12  # "recent" discrimination: within the past year, as the surv
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
     t = clock.month
-    age = (t - s.birth_month) // 12
-    active = (s.status == IN_SK) & (s.labour != HANAWON) & (age >= p.school_leaving_age)
+    # age >= school_leaving_age  <=>  months since birth >= 12 x school_leaving_age (ages are whole years)
+    active = (s.status == IN_SK) & (s.labour != HANAWON) & (s.birth_month <= t - 12 * int(p.school_leaving_age))
     idx = np.flatnonzero(active)
     if idx.size == 0:
         return
+    n = idx.size
     depressed = s.depression[idx] > p.depression_threshold
     stress = s.money_stress[idx].astype(float)
-    labour = s.labour[idx].copy()
-    a = age[idx]
+    labour = s.labour[idx]  # a copy (fancy indexing); written back at the end
+    age_months = t - s.birth_month[idx]
 
     # training in progress: a month done; finishers may gain a certificate, then look for work
-    training = labour == TRAINING
-    s.training_left[idx[training]] -= 1
-    done = training & (s.training_left[idx] <= 0)
-    passed = done & (rng.random(idx.size) < p.certificate_completion)
-    s.credentials[idx[passed]] = True
-    labour[done] = UNEMPLOYED
+    training = np.flatnonzero(labour == TRAINING)
+    if training.size:
+        s.training_left[idx[training]] -= 1
+        done = training[s.training_left[idx[training]] <= 0]
+        passed = done[rng.random(done.size) < p.certificate_completion]
+        s.credentials[idx[passed]] = True
+        labour[done] = UNEMPLOYED
 
     # training uptake: money stress keeps people from training unless the stipend covers costs
-    stipend_cover = np.minimum(1.0, s.stipend[idx] / p.living_cost_10k_krw)
-    can_train = s.training_offered[idx] & ((labour == INACTIVE) | (labour == UNEMPLOYED))
-    uptake = p.training_uptake_base * (1 - stress * (1 - stipend_cover))
-    start = can_train & (rng.random(idx.size) < uptake)
-    s.training_offered[idx[can_train]] = False  # the offer is taken or lost
-    labour[start] = TRAINING
-    s.training_left[idx[start]] = int(p.training_months)
+    offered = np.flatnonzero(s.training_offered[idx])
+    can_train = offered[(labour[offered] == INACTIVE) | (labour[offered] == UNEMPLOYED)]
+    if can_train.size:
+        rows = idx[can_train]
+        stipend_cover = np.minimum(1.0, s.stipend[rows] / p.living_cost_10k_krw)
+        uptake = p.training_uptake_base * (1 - stress[can_train] * (1 - stipend_cover))
+        start = can_train[rng.random(can_train.size) < uptake]
+        s.training_offered[rows] = False  # the offer is taken or lost
+        labour[start] = TRAINING
+        s.training_left[idx[start]] = int(p.training_months)
 
-    # participation
+    # participation (multipliers as 1 + (m - 1) x flag: the same as "m if flag else 1", without branches)
     entry = p.lf_entry_rate * (1 + (p.urgency_entry_multiplier - 1) * stress)
-    entry *= np.where(depressed, 1 - p.depression_search_penalty, 1.0)
-    care = s.female[idx] & (s.children[idx] > 0) & (a < CARE_MAX_AGE)
-    exit_rate = p.lf_exit_rate * np.where(care, p.care_exit_multiplier, 1.0)
-    exit_rate = exit_rate * np.where(s.health_limit[idx], p.health_exit_multiplier, 1.0)
-    exit_rate = exit_rate * np.where(a >= OLDER_AGE, p.older_exit_multiplier, 1.0)
-    exit_rate = exit_rate * np.where(depressed, p.depression_separation_multiplier, 1.0)
-    u = rng.random(idx.size)
+    entry *= 1 - p.depression_search_penalty * depressed
+    care = s.female[idx] & (s.children[idx] > 0) & (age_months < 12 * CARE_MAX_AGE)
+    exit_rate = p.lf_exit_rate * (1 + (p.care_exit_multiplier - 1) * care)
+    exit_rate *= 1 + (p.health_exit_multiplier - 1) * s.health_limit[idx]
+    exit_rate *= 1 + (p.older_exit_multiplier - 1) * (age_months >= 12 * OLDER_AGE)
+    exit_rate *= 1 + (p.depression_separation_multiplier - 1) * depressed
+    u = rng.random(n)
     enters = (labour == INACTIVE) & (u < entry)
     leaves = ((labour == UNEMPLOYED) | (labour == EMPLOYED)) & (u < np.minimum(exit_rate, 1.0))
-    quit_job = leaves & (labour == EMPLOYED)
+    quit_job = np.flatnonzero(leaves & (labour == EMPLOYED))
     labour[enters] = UNEMPLOYED
     labour[leaves] = INACTIVE
 
-    # employed: tenure, wage growth, separation
-    employed = (labour == EMPLOYED) & ~quit_job
-    job = s.job_type[idx]
-    sep = np.select([job == REGULAR, job == TEMPORARY, job == DAY_LABOUR],
-                    [p.separation_regular, p.separation_temporary, p.separation_day], 0.0)
-    sep = sep * np.where(depressed, p.depression_separation_multiplier, 1.0)
-    earning_incentive = (s.tenure[idx] >= s.incentive_min_tenure[idx]) & (t < s.incentive_until[idx]) \
-        & (s.incentive_per_month[idx] > 0)
-    sep = sep * np.where(earning_incentive, p.incentive_retention_multiplier, 1.0)
-    separated = employed & (rng.random(idx.size) < sep)
-    keeps = employed & ~separated
-    s.tenure[idx[keeps]] += 1
-    s.wage[idx[keeps]] *= np.float32(np.exp(p.tenure_wage_growth))
-    labour[separated] = UNEMPLOYED
-    lost = separated | quit_job
-    s.job_type[idx[lost]] = NO_JOB
-    s.wage[idx[lost]] = 0.0
-    s.tenure[idx[lost]] = 0
+    # employed: tenure, wage growth, separation (drawn for the employed only, by thinning)
+    employed = np.flatnonzero(labour == EMPLOYED)
+    sep_by_job = np.zeros(len(JOB_NAMES))
+    sep_by_job[[REGULAR, TEMPORARY, DAY_LABOUR]] = p.separation_regular, p.separation_temporary, p.separation_day
 
-    # job search
+    def separation(c: np.ndarray | slice) -> np.ndarray:
+        pos = employed[c]
+        rows = idx[pos]
+        sep = sep_by_job[s.job_type[rows]] * (1 + (p.depression_separation_multiplier - 1) * depressed[pos])
+        earning_incentive = (s.tenure[rows] >= s.incentive_min_tenure[rows]) & (t < s.incentive_until[rows]) \
+            & (s.incentive_per_month[rows] > 0)
+        return sep * (1 + (p.incentive_retention_multiplier - 1) * earning_incentive)
+
+    sep_max = sep_by_job.max() * max(1.0, p.depression_separation_multiplier) * max(1.0, p.incentive_retention_multiplier)
+    separated = employed[rare_events(rng, employed.size, sep_max, separation)]
+    rows = idx[employed]  # all employed gain tenure and wage; those separated are reset just below
+    s.tenure[rows] += 1
+    s.wage[rows] *= np.float32(np.exp(p.tenure_wage_growth))
+    labour[separated] = UNEMPLOYED
+    lost = idx[np.concatenate([separated, quit_job])]
+    s.job_type[lost] = NO_JOB
+    s.wage[lost] = 0.0
+    s.tenure[lost] = 0
+
+    # job search (a job lost this month is searched for from next month)
     searching = labour == UNEMPLOYED
-    searching &= ~separated  # a job lost this month is searched for from next month
-    recent_disc = (t - s.last_discrimination[idx]) < RECENT_MONTHS
-    contacts = np.minimum(employed_contacts(s)[idx] + s.sk_ties[idx], p.referral_contacts_cap)
-    rate = (p.job_offer_rate
-            * (1 + p.dialect_offer_effect * s.dialect[idx])
-            * (1 + p.referral_per_contact * contacts)
-            * np.where(s.mentor_left[idx] > 0, p.mentor_referral_multiplier, 1.0)
-            * (1 + p.employer_subsidy_offer_elasticity * p.employer_wage_subsidy_share)
-            * np.where(recent_disc, 1 - p.discrimination_offer_penalty, 1.0)
-            * np.where(depressed, 1 - p.depression_search_penalty, 1.0))
-    offered = searching & (rng.random(idx.size) < 1 - np.exp(-rate))
-    regular_share = np.minimum(1.0, p.regular_offer_share + p.credential_regular_bonus * s.credentials[idx])
-    v = rng.random(idx.size)
-    offer_type = np.where(v < regular_share, REGULAR,
-                          np.where(rng.random(idx.size) < p.day_offer_share, DAY_LABOUR, TEMPORARY))
-    accept_prob = np.where(offer_type == REGULAR, 1.0,
-                           np.minimum(1.0, p.accept_nonregular_base + p.accept_nonregular_urgency * stress))
-    hired = offered & (rng.random(idx.size) < accept_prob)
-    h = idx[hired]
-    labour[hired] = EMPLOYED
-    s.job_type[h] = offer_type[hired]
-    s.tenure[h] = 0
-    s.wage[h] = starting_wage(s, p, h, offer_type[hired], clock)
+    searching[separated] = False
+    searching = np.flatnonzero(searching)
+    if searching.size:
+        rows = idx[searching]
+        recent_disc = (t - s.last_discrimination[rows]) < RECENT_MONTHS
+        contacts = np.minimum(employed_contacts(s, rows) + s.sk_ties[rows], p.referral_contacts_cap)
+        rate = (p.job_offer_rate
+                * (1 + p.dialect_offer_effect * s.dialect[rows])
+                * (1 + p.referral_per_contact * contacts)
+                * (1 + (p.mentor_referral_multiplier - 1) * (s.mentor_left[rows] > 0))
+                * (1 + p.employer_subsidy_offer_elasticity * p.employer_wage_subsidy_share)
+                * (1 - p.discrimination_offer_penalty * recent_disc)
+                * (1 - p.depression_search_penalty * depressed[searching]))
+        offered = searching[rng.random(searching.size) < 1 - np.exp(-rate)]
+        if offered.size:
+            rows = idx[offered]
+            regular_share = np.minimum(1.0, p.regular_offer_share + p.credential_regular_bonus * s.credentials[rows])
+            v = rng.random(offered.size)
+            offer_type = np.where(v < regular_share, REGULAR,
+                                  np.where(rng.random(offered.size) < p.day_offer_share, DAY_LABOUR, TEMPORARY))
+            accept_prob = np.where(offer_type == REGULAR, 1.0,
+                                   np.minimum(1.0, p.accept_nonregular_base + p.accept_nonregular_urgency * stress[offered]))
+            hired = rng.random(offered.size) < accept_prob
+            h = rows[hired]
+            labour[offered[hired]] = EMPLOYED
+            s.job_type[h] = offer_type[hired]
+            s.tenure[h] = 0
+            s.wage[h] = starting_wage(s, p, h, offer_type[hired], clock)
 
     s.labour[idx] = labour
 
-    # discrimination and dialect learning
-    disc_rate = (p.discrimination_rate * (1 - s.dialect[idx]) * (1 - p.anti_discrimination_effort)
-                 * np.where(labour == EMPLOYED, p.workplace_discrimination_multiplier, 1.0))
-    s.last_discrimination[idx[rng.random(idx.size) < disc_rate]] = t
-    s.dialect[idx] += np.float32(p.dialect_learning_rate) * (1 - s.dialect[idx])
+    # discrimination (drawn by thinning: the rate is at most its value at zero proficiency at work)
+    def discrimination(c: np.ndarray | slice) -> np.ndarray:
+        return (p.discrimination_rate * (1 - s.dialect[idx[c]]) * (1 - p.anti_discrimination_effort)
+                * (1 + (p.workplace_discrimination_multiplier - 1) * (labour[c] == EMPLOYED)))
+
+    disc_max = p.discrimination_rate * (1 - p.anti_discrimination_effort) * max(1.0, p.workplace_discrimination_multiplier)
+    s.last_discrimination[idx[rare_events(rng, n, disc_max, discrimination)]] = t
+    # dialect learning for the active (x 1 or x 0 on the whole column: cheaper than gathering the rows)
+    s.dialect += np.float32(p.dialect_learning_rate) * (1 - s.dialect) * active
 
 
 def starting_wage(s: State, p: Parameters, rows: np.ndarray, job_type: np.ndarray, clock: Clock) -> np.ndarray:
@@ -157,8 +178,14 @@ def starting_wage(s: State, p: Parameters, rows: np.ndarray, job_type: np.ndarra
     return (general * ratio * np.exp(log_premium)).astype(np.float32)
 
 
-def employed_contacts(s: State) -> np.ndarray:
-    """Number of employed settler contacts of each settler, shape (n,)."""
-    employed = (s.labour == EMPLOYED).astype(np.float64)
-    return (np.bincount(s.tie_a, weights=employed[s.tie_b], minlength=s.n)
-            + np.bincount(s.tie_b, weights=employed[s.tie_a], minlength=s.n))
+def employed_contacts(s: State, rows: np.ndarray | None = None) -> np.ndarray:
+    """Number of employed settler contacts of each settler, shape (n,); of ``rows`` only (sorted), shape (len(rows),)."""
+    employed = s.labour == EMPLOYED
+    if rows is None:
+        return (np.bincount(s.tie_a, weights=employed[s.tie_b], minlength=s.n)
+                + np.bincount(s.tie_b, weights=employed[s.tie_a], minlength=s.n))
+    wanted = np.zeros(s.n, dtype=bool)
+    wanted[rows] = True
+    a, b = s.tie_a, s.tie_b
+    ends = np.concatenate([a[wanted[a] & employed[b]], b[wanted[b] & employed[a]]])
+    return np.bincount(np.searchsorted(rows, ends), minlength=rows.size)

@@ -42,33 +42,40 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
     course = max(1.0, p.counselling_course_months)
 
     ptsd = s.ptsd[idx] * (1 - p.ptsd_recovery_rate)
-    ptsd -= np.where(treated, p.treatment_ptsd_smd * p.symptom_sd / course, 0.0)
-    s.ptsd[idx] = np.clip(ptsd, 0, 1)
+    ptsd -= p.treatment_ptsd_smd * p.symptom_sd / course * treated
+    ptsd = np.clip(ptsd, 0, 1)
+    s.ptsd[idx] = ptsd
 
-    ties = support_ties(s)[idx]
+    ties = support_ties(s, idx)
     lonely_target = 1 / (1 + ties / p.loneliness_half_ties)
-    s.loneliness[idx] += p.loneliness_adjust_rate * (lonely_target - s.loneliness[idx])
+    loneliness = s.loneliness[idx]
+    loneliness += p.loneliness_adjust_rate * (lonely_target - loneliness)
+    s.loneliness[idx] = loneliness
 
     recent_disc = (t - s.last_discrimination[idx]) < RECENT_MONTHS
+    money_stress = s.money_stress[idx]
+    labour = s.labour[idx]
     target = (p.depression_base
-              + p.depression_from_money * s.money_stress[idx]
-              + p.depression_from_unemployment * (s.labour[idx] == UNEMPLOYED)
-              + p.depression_from_loneliness * s.loneliness[idx]
+              + p.depression_from_money * money_stress
+              + p.depression_from_unemployment * (labour == UNEMPLOYED)
+              + p.depression_from_loneliness * loneliness
               + p.depression_from_discrimination * recent_disc
-              + p.depression_from_ptsd * s.ptsd[idx])
-    dep = s.depression[idx] + p.depression_adjust_rate * (target - s.depression[idx])
+              + p.depression_from_ptsd * ptsd)
+    depression = s.depression[idx]
+    dep = depression + p.depression_adjust_rate * (target - depression)
     dep += rng.normal(0.0, p.depression_noise_sd, n)
-    dep -= np.where(treated, p.treatment_depression_smd * p.symptom_sd / course, 0.0)
-    s.depression[idx] = np.clip(dep, 0, 1)
-    s.depression_ever[idx] |= s.depression[idx] > p.depression_threshold
-    s.ptsd_ever[idx] |= s.ptsd[idx] > p.ptsd_threshold
+    dep -= p.treatment_depression_smd * p.symptom_sd / course * treated
+    depression = np.clip(dep, 0, 1).astype(s.depression.dtype)
+    s.depression[idx] = depression
+    s.depression_ever[idx] |= depression > p.depression_threshold
+    s.ptsd_ever[idx] |= ptsd > p.ptsd_threshold
 
-    logit = (p.ideation_base_logit + p.ideation_depression_logit * s.depression[idx]
+    logit = (p.ideation_base_logit + p.ideation_depression_logit * depression
              + p.ideation_trauma_logit * s.trauma[idx] + p.ideation_discrimination_logit * recent_disc)
     s.last_ideation[idx[rng.random(n) < expit(logit)]] = t
 
-    index = (p.satisfaction_base - p.satisfaction_depression * s.depression[idx]
-             - p.satisfaction_money * s.money_stress[idx]
-             + p.satisfaction_employment * (s.labour[idx] == EMPLOYED)
+    index = (p.satisfaction_base - p.satisfaction_depression * depression
+             - p.satisfaction_money * money_stress
+             + p.satisfaction_employment * (labour == EMPLOYED)
              - p.satisfaction_discrimination * recent_disc + s.satisfaction_propensity[idx])
     s.satisfied[idx] = index > 0

@@ -37,46 +37,51 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
     idx = np.flatnonzero((s.status == IN_SK) & (s.labour != HANAWON))
     if idx.size == 0:
         return
-    employed = s.labour[idx] == EMPLOYED
-    wage = np.where(employed, s.wage[idx], 0.0)
+    labour = s.labour[idx]
+    employed = labour == EMPLOYED
+    wage = s.wage[idx] * employed  # x flag: "value if flag else 0" without branches
 
     instalment = np.minimum(s.grant_instalment[idx], s.grant_left[idx])
     s.grant_left[idx] -= instalment
 
-    incentive = np.where(employed & (s.tenure[idx] >= s.incentive_min_tenure[idx]) & (t < s.incentive_until[idx]),
-                         s.incentive_per_month[idx], 0.0)
-    stipend = np.where(s.labour[idx] == TRAINING, s.stipend[idx], 0.0)
+    incentive = s.incentive_per_month[idx] * (employed & (s.tenure[idx] >= s.incentive_min_tenure[idx])
+                                              & (t < s.incentive_until[idx]))
+    stipend = s.stipend[idx] * (labour == TRAINING)
 
-    in_account = employed & (t < s.savings_until[idx])
-    saved = np.where(in_account, np.minimum(s.savings_match_max[idx], p.savings_rate_of_wage * wage), 0.0)
-    s.savings[idx] += 2 * saved
-    payout = (t == s.savings_until[idx]) & (s.savings[idx] > 0)
-    released = np.where(payout, s.savings[idx], 0.0)
-    s.savings[idx] -= released
+    savings_until = s.savings_until[idx]
+    in_account = employed & (t < savings_until)
+    saved = np.minimum(s.savings_match_max[idx], p.savings_rate_of_wage * wage) * in_account
+    savings = s.savings[idx] + 2 * saved
+    released = savings * ((t == savings_until) & (savings > 0))
+    s.savings[idx] = savings - released
 
-    age = (t - s.birth_month[idx]) // 12
-    standard = p.livelihood_standard_10k_krw * (1 + p.benefit_child_weight * s.children[idx])
+    age_months = t - s.birth_month[idx]  # age >= A years  <=>  age_months >= 12 A
+    children = s.children[idx]
+    health_limit = s.health_limit[idx]
+    standard = p.livelihood_standard_10k_krw * (1 + p.benefit_child_weight * children)
     months_settled = t - s.arrival_month[idx]
-    not_expected_to_work = (s.health_limit[idx] | (age >= PENSION_AGE)
-                            | ((s.children[idx] > 0) & s.lives_alone[idx] & (age < SINGLE_CARER_MAX_AGE)))
+    not_expected_to_work = (health_limit | (age_months >= 12 * PENSION_AGE)
+                            | ((children > 0) & s.lives_alone[idx] & (age_months < 12 * SINGLE_CARER_MAX_AGE)))
     grace = months_settled < p.benefit_grace_months + hanawon_months(p)
     eligible = (wage < standard) & (not_expected_to_work | grace)
-    was = s.benefit[idx]
-    takes_up = rng.random(idx.size) < p.benefit_takeup
-    receiving = eligible & (was | takes_up)
+    receiving = eligible & s.benefit[idx]
+    new = np.flatnonzero(eligible & ~receiving)  # take-up drawn only where it matters
+    receiving[new[rng.random(new.size) < p.benefit_takeup]] = True
     s.benefit[idx] = receiving
-    benefit = np.where(receiving, standard - wage, 0.0)
+    benefit = (standard - wage) * receiving
 
     income = wage + instalment + incentive + stipend + benefit + released
-    medical_gap = s.health_limit[idx] & (t >= s.medical_until[idx])
-    costs = (p.living_cost_10k_krw + p.child_cost_10k_krw * s.children[idx] + s.rent[idx]
-             + np.where(medical_gap, p.health_cost_10k_krw, 0.0))
+    medical_gap = health_limit & (t >= s.medical_until[idx])
+    costs = (p.living_cost_10k_krw + p.child_cost_10k_krw * children + s.rent[idx]
+             + p.health_cost_10k_krw * medical_gap)
     cash = s.cash[idx] + income - costs - saved
     borrowed = np.maximum(0.0, -cash)
     cash = np.maximum(cash, 0.0)
     debt = s.debt[idx] + borrowed
     repay = np.minimum(debt, p.debt_repayment_share * cash)
-    s.cash[idx] = cash - repay
-    s.debt[idx] = debt - repay
+    cash -= repay
+    debt -= repay
+    s.cash[idx] = cash
+    s.debt[idx] = debt
     s.income[idx] = income
-    s.money_stress[idx] = np.clip(1 - (s.cash[idx] - s.debt[idx]) / (p.stress_buffer_months * costs), 0, 1)
+    s.money_stress[idx] = np.clip(1 - (cash - debt) / (p.stress_buffer_months * costs), 0, 1)

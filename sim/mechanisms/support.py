@@ -28,7 +28,7 @@ from sim.state import HANAWON, IN_SK, UNEMPLOYED, State
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
     t = clock.month
     present = s.status == IN_SK
-    s.counselling_left[s.counselling_left > 0] -= 1
+    s.counselling_left -= s.counselling_left > 0
     idx = np.flatnonzero(present & (s.labour != HANAWON))
     if idx.size == 0:
         return
@@ -40,23 +40,31 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
     base = p.outreach_contacts_per_year / MONTHS_PER_YEAR
     flagged_share = flagged.mean()
     weight = (1 - p.outreach_targeting) + (p.outreach_targeting * flagged / flagged_share if flagged_share > 0 else 0)
-    contacted = rng.random(n) < np.minimum(1.0, base * weight)
-    monitoring = contacted & (rng.random(n) < p.outreach_surveillance_share)
-    supportive = contacted & ~monitoring
+    contacted = np.flatnonzero(rng.random(n) < np.minimum(1.0, base * weight))
+    monitored = contacted[rng.random(contacted.size) < p.outreach_surveillance_share]  # drawn for the contacted only
+    monitoring = np.zeros(n, dtype=bool)
+    monitoring[monitored] = True
+    supportive = np.zeros(n, dtype=bool)
+    supportive[contacted] = True
+    supportive &= ~monitoring
+    # "x (1 + change x flag)": the same as "changed if flag else unchanged", without branches
     trust = s.trust[idx]
-    trust = np.where(supportive, trust + p.trust_gain_support * (1 - trust), trust)
-    trust = np.where(monitoring, trust * (1 - p.trust_loss_surveillance), trust)
-    discriminated = s.last_discrimination[idx] == t
-    trust = np.where(discriminated, trust * (1 - p.trust_loss_discrimination), trust)
+    trust += p.trust_gain_support * (1 - trust) * supportive
+    trust *= 1 - p.trust_loss_surveillance * monitoring
+    trust *= 1 - p.trust_loss_discrimination * (s.last_discrimination[idx] == t)
     s.trust[idx] = trust
     s.last_contact[idx[contacted]] = t
 
-    # counselling demand against capacity
-    free_of_care = s.counselling_left[idx] == 0
-    asks = rng.random(n) < p.help_seeking_base * (trust / p.trust_initial) * (1 - s.loneliness[idx])
-    referred = supportive & (rng.random(n) < p.referral_on_contact)
-    demand = idx[in_need & free_of_care & ((asks & s.hana_registered[idx]) | referred)]
-    slots = p.counselling_slots_per_1000 * n / 1000 - np.count_nonzero(s.counselling_left[idx] > 0)
+    # counselling demand against capacity (help-seeking and referral drawn only where they can matter)
+    counselling_left = s.counselling_left[idx]
+    could_start = np.flatnonzero(in_need & (counselling_left == 0))
+    registered = could_start[s.hana_registered[idx[could_start]]]
+    asks = registered[rng.random(registered.size)
+                      < p.help_seeking_base * (trust[registered] / p.trust_initial) * (1 - s.loneliness[idx[registered]])]
+    offered = could_start[supportive[could_start]]
+    referred = offered[rng.random(offered.size) < p.referral_on_contact]
+    demand = idx[np.union1d(asks, referred)]
+    slots = p.counselling_slots_per_1000 * n / 1000 - np.count_nonzero(counselling_left > 0)
     slots = int(np.floor(slots + rng.random())) if slots > 0 else 0  # stochastic rounding keeps small samples unbiased
     if demand.size > slots:
         demand = rng.choice(demand, size=slots, replace=False)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.clock import Clock
+from sim.draws import bernoulli_rows, binomial_counts, poisson_counts, poisson_rows
 from sim.params import Parameters
 from sim.state import EMPLOYED, HANAWON, IN_SK, State
 
@@ -25,27 +26,35 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
     present = s.status == IN_SK
     # settler ties: keep those between present settlers that survive decay
     if s.tie_a.size:
-        keep = present[s.tie_a] & present[s.tie_b] & (rng.random(s.tie_a.size) >= p.settler_tie_decay)
+        keep = present[s.tie_a] & present[s.tie_b]
+        keep[bernoulli_rows(rng, s.tie_a.size, p.settler_tie_decay)] = False
         s.keep_ties(keep)
     settled = np.flatnonzero(present & (s.labour != HANAWON))
     if settled.size > 1:
-        k = rng.poisson(p.settler_tie_formation, settled.size)
-        a = np.repeat(settled, k)
+        # Poisson(settler_tie_formation) new ties started by each settled settler, to a random settled settler
+        a = settled[poisson_rows(rng, settled.size, p.settler_tie_formation)]
         b = settled[rng.integers(0, settled.size, a.size)]
         s.add_ties(a, b)
     s.settler_ties[:] = s.count_ties()
 
     if settled.size:
-        mentored = s.mentor_left[settled] > 0
-        employed = s.labour[settled] == EMPLOYED
-        gain_rate = (p.sk_tie_formation_other + p.sk_tie_formation_work * employed
-                     + p.mentor_tie_gain * mentored) * (1 - p.dialect_tie_barrier * (1 - s.dialect[settled]))
-        lost = rng.binomial(s.sk_ties[settled], p.sk_tie_decay)
-        s.sk_ties[settled] += (rng.poisson(gain_rate) - lost).astype(np.int16)
-    s.mentor_left[s.mentor_left > 0] -= 1
+        def gain_rate(c: np.ndarray) -> np.ndarray:
+            rows = settled[c]
+            mentored = s.mentor_left[rows] > 0
+            employed = s.labour[rows] == EMPLOYED
+            return ((p.sk_tie_formation_other + p.sk_tie_formation_work * employed + p.mentor_tie_gain * mentored)
+                    * (1 - p.dialect_tie_barrier * (1 - s.dialect[rows])))
+
+        gain_max = p.sk_tie_formation_other + p.sk_tie_formation_work + p.mentor_tie_gain  # dialect factor <= 1
+        lost = binomial_counts(rng, s.sk_ties[settled], p.sk_tie_decay)
+        gained = poisson_counts(rng, settled.size, gain_max, gain_rate)
+        s.sk_ties[settled] += (gained - lost).astype(np.int16)
+    s.mentor_left -= s.mentor_left > 0
 
 
-def support_ties(s: State) -> np.ndarray:
+def support_ties(s: State, rows: np.ndarray | None = None) -> np.ndarray:
     """People a settler can ask for help: settler and South Korean ties, a mentor, a household
-    member. Shape (n,)."""
+    member. Shape (n,), or (len(rows),) for ``rows`` only."""
+    if rows is not None:
+        return s.settler_ties[rows] + s.sk_ties[rows] + (s.mentor_left[rows] > 0) + (~s.lives_alone[rows])
     return s.settler_ties + s.sk_ties + (s.mentor_left > 0) + (~s.lives_alone)

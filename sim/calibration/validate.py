@@ -1,0 +1,115 @@
+"""Validation: how well the replay with the current parameters reproduces every target.
+
+For each target: observed value, simulated mean over replicates with its 95% confidence
+interval (t-based, as in ``summary.csv``), the tolerance and the acceptable range, and whether
+the simulated mean lies within it; plus the average relative difference |sim - obs| / obs over
+all targets (the error metric of Flee-style validation). ``resettle validate`` prints this,
+writes ``validation.csv`` and draws ``validation.png`` (simulated against observed by year).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.batch import store
+from sim.batch.runner import CONFIDENCE, run_scenario
+from sim.calibration import targets as tg
+from sim.calibration.calibrate import HISTORY
+from sim.clock import months_between, parse_year_month
+from sim.scenario import Scenario, load_scenario
+
+
+@dataclass
+class Validation:
+    """table: one row per target; seconds: run time; replicates, population: run size."""
+
+    table: pd.DataFrame
+    seconds: float
+    replicates: int
+    population: int
+
+    @property
+    def mean_relative_difference(self) -> float:
+        return float(self.table["relative_difference"].mean())
+
+    def write(self, out_dir: str | Path) -> Path:
+        """validation.csv and validation.png in ``out_dir`` (atomic writes)."""
+        out = Path(out_dir)
+        store.write_csv(out / "validation.csv", self.table)
+        figure(self.table, out / "validation.png")
+        return out
+
+
+def validate(targets: str | Path | pd.DataFrame | None = None, scenario: str | Path | Scenario | None = None, *,
+             population: int = 5000, replicates: int = 10, seed: int | None = None, workers: int = 1,
+             progress: bool = True) -> Validation:
+    """Run the historical replay with the current parameters and hold it against the targets."""
+    t = targets if isinstance(targets, pd.DataFrame) else tg.load_targets(targets)
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or HISTORY)
+    last = max(tg.years_needed(t))
+    months = months_between(parse_year_month(sc.start), (last, 6)) + 1
+    result = run_scenario(sc, replicates=replicates, seed=seed, workers=workers, population=population,
+                          months=months, progress=progress)
+    sims = tg.extract(result.records, result.scenario.start, t)  # (replicates, targets)
+    return Validation(fit_table(sims, t), result.seconds, replicates, population)
+
+
+def fit_table(sims: np.ndarray, t: pd.DataFrame) -> pd.DataFrame:
+    """Per-target fit from simulated values of shape (replicates, targets)."""
+    r = sims.shape[0]
+    mean = sims.mean(axis=0)
+    sd = sims.std(axis=0, ddof=1) if r > 1 else np.zeros_like(mean)
+    half = stats.t.ppf(0.5 + CONFIDENCE / 2, max(r - 1, 1)) * sd / np.sqrt(r)
+    obs, tol = t["value"].to_numpy(float), t["tolerance"].to_numpy(float)
+    factor = (t["tolerance_kind"] == "factor").to_numpy()
+    z = tg.standardised(mean, t)
+    return pd.DataFrame({
+        "target": t["target"], "indicator": t["indicator"], "year": t["year"], "unit": t["unit"],
+        "observed": obs, "simulated": mean, "ci_low": mean - half, "ci_high": mean + half,
+        "tolerance": tol, "tolerance_kind": t["tolerance_kind"],
+        "accept_low": np.where(factor, obs / tol, obs - tol), "accept_high": np.where(factor, obs * tol, obs + tol),
+        "within": np.abs(z) <= 1, "standardised": z, "relative_difference": tg.relative_difference(mean, t),
+        "source": t["source"],
+    })
+
+
+def figure(table: pd.DataFrame, path: str | Path) -> None:
+    """Simulated (mean, 95% CI) against observed (acceptable range) by year, one panel per target figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(table["indicator"]))
+    cols = 5
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        d = table[table["indicator"] == name]
+        x = d["year"].to_numpy()
+        ax.errorbar(x - 0.12, d["observed"], yerr=[d["observed"] - d["accept_low"], d["accept_high"] - d["observed"]],
+                    fmt="o", color="black", capsize=3, label="observed (tolerance)")
+        colour = np.where(d["within"], "tab:blue", "tab:red")
+        for xi, m, lo, hi, c in zip(x + 0.12, d["simulated"], d["ci_low"], d["ci_high"], colour):
+            ax.errorbar([xi], [m], yerr=[[m - lo], [hi - m]], fmt="s", color=c, capsize=3)
+        ax.set_title(name.replace("_", " "), fontsize=8)
+        ax.set_xticks(sorted(set(x)))
+        ax.tick_params(labelsize=7)
+        ax.set_ylabel(d["unit"].iloc[0], fontsize=7)
+    for ax in axes.flat[len(names):]:
+        ax.axis("off")
+    fig.legend(handles=[
+        plt.Line2D([], [], marker="o", color="black", ls="", label="observed, tolerance"),
+        plt.Line2D([], [], marker="s", color="tab:blue", ls="", label="simulated mean, 95% CI (within)"),
+        plt.Line2D([], [], marker="s", color="tab:red", ls="", label="simulated (outside tolerance)")],
+        loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.suptitle("Historical replay against published figures", fontsize=10)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    with store.atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)

@@ -1,0 +1,369 @@
+"""Build ``figures/*.png`` and a self-contained ``report.html`` from a results folder on disk.
+
+Nothing is rerun: everything comes from the files ``resettle run``, ``compare`` or ``sweep`` wrote.
+Figures are embedded as base64 data URIs, CSS is inline, there are no scripts and no links
+outside the page, so the report opens from a mail attachment without a network.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, select_autoescape
+from markupsafe import Markup, escape
+
+from sim.batch import store
+from sim.params import PARAM_BY_NAME
+from sim.plots import compare as compare_plots
+from sim.plots import run as run_plots
+from sim.plots import sweep as sweep_plots
+from sim.plots.data import CompareData, ResultsError, RunData, SweepData, kind_of, load_compare, load_run, load_sweep
+from sim.plots.style import DPI, HEADLINE, Plot, save, scenario_styles
+from sim.report import template, text
+
+FIGURES = "figures"
+REPORT = "report.html"
+SUMMARY_INDICATORS = (*HEADLINE, "labour_force_participation", "life_satisfaction", "ptsd", "mean_loneliness",
+                      "unclaimed_deaths")
+
+_env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+
+
+@dataclass
+class _Figures:
+    """Saves each plot to figures/ and returns its HTML with the PNG embedded."""
+
+    folder: Path
+    written: list[Path] = field(default_factory=list)
+
+    def add(self, plot: Plot) -> Markup:
+        width, height = (round(v * DPI) for v in plot.fig.get_size_inches())
+        alt = plot.fig.get_suptitle() or plot.name
+        path = save(plot, self.folder)
+        self.written.append(path)
+        uri = "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+        fig = {"name": plot.name, "uri": uri, "alt": alt, "caption": plot.caption, "width": width, "height": height,
+               "number": len(self.written)}
+        return Markup(_env.from_string(template.FIGURE).render(fig=fig))
+
+
+def build_report(folder: str | Path) -> Path:
+    """Write ``folder/figures/*.png`` and ``folder/report.html``; the report's path.
+
+    Raises ``ResultsError`` (one line) when ``folder`` is not a results folder.
+    """
+    folder = Path(folder)
+    kind = kind_of(folder)
+    figures = _Figures(folder / FIGURES)
+    builders: dict[str, Callable[[Path, _Figures], tuple[str, str, list[dict[str, Any]]]]] = {
+        "run": _run_report, "compare": _compare_report, "sweep": _sweep_report}
+    page_title, subtitle, sections = builders[kind](folder, figures)
+    for old in (folder / FIGURES).glob("*.png"):  # figures of an earlier report that this one no longer has
+        if old not in figures.written:
+            old.unlink(missing_ok=True)
+    html = _env.from_string(template.TEMPLATE).render(
+        title=page_title, subtitle=subtitle, sections=sections, css=Markup(template.CSS),
+        version=_version(), generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), folder=str(folder))
+    out = folder / REPORT
+    with store.atomic_path(out) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return out
+
+
+# ---------------------------------------------------------------- run
+
+def _run_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[str, Any]]]:
+    run = load_run(folder)
+    sc = run.manifest.get("scenario", {})
+    styles = scenario_styles([run.name])
+    months = int(run.timeseries.month.max())
+    sections = [
+        _section("scenario", "Scenario", _scenario_html(run) + _params_html(sc)),
+        _section("results", "Headline results", _levels_html(run, months)),
+        _section("over-time", "Over time", figs.add(run_plots.trajectories({run.name: run.timeseries}, styles=styles))),
+        _section("groups", "By sex, age and years since arrival",
+                 figs.add(run_plots.group_breakdown(run.summary, style=styles[run.name], scenario=run.name))),
+    ]
+    if run.settlers is not None and len(run.settlers):
+        thresholds = {k: _param_value(sc, k) for k in ("depression_threshold", "ptsd_threshold")}
+        plot = run_plots.settler_distributions(run.settlers, style=styles[run.name], scenario=run.name,
+                                               thresholds={"depression": thresholds["depression_threshold"],
+                                                           "ptsd": thresholds["ptsd_threshold"]})
+        sections.append(_section("settlers", "Across settlers", figs.add(plot)))
+    else:
+        sections.append(_section("settlers", "Across settlers", Markup(
+            "<p>This results folder has no <code>settlers.parquet</code> (written by newer versions of "
+            "<code>resettle run</code>), so the distribution across settlers is not shown.</p>")))
+    changed = {r["parameter"] for r in text.differing_from_defaults(sc)}
+    sections += _common_sections(changed, [_provenance_run(run)])
+    return (f"Scenario report: {run.name}",
+            f"{_n(sc.get('population', {}).get('size'))} settlers simulated ({sc.get('population', {}).get('mode', '')} "
+            f"mode), {months} months from {sc.get('start', '?')}, {run.manifest.get('replicates', '?')} replicates",
+            sections)
+
+
+def _scenario_html(run: RunData) -> Markup:
+    sc = run.manifest.get("scenario", {})
+    desc = sc.get("description") or "(no description)"
+    pop = sc.get("population", {})
+    rep = pop.get("represents")
+    rows = [("Scenario", run.name), ("Description", desc),
+            ("Population", f"{_n(pop.get('size'))} settlers simulated, mode '{pop.get('mode', '')}'"
+             + (f", standing for {rep:,.0f} real persons" if rep else "")),
+            ("Start and horizon", f"{sc.get('start', '?')}, {sc.get('months', '?')} months"),
+            ("Replicates", str(run.manifest.get("replicates", "?")))]
+    return _kv_table(rows)
+
+
+def _params_html(sc: dict[str, Any]) -> Markup:
+    rows = text.differing_from_defaults(sc)
+    parts = ["<h3>Parameters that differ from the defaults</h3>"]
+    if rows:
+        parts.append(_table(rows, ["parameter", "kind", "value", "default", "unit", "source"],
+                            ["Parameter", "Kind", "Value", "Default", "Unit", "Source of the default"]))
+    else:
+        parts.append("<p>None: every parameter is at its default (<code>resettle params</code> lists them).</p>")
+    changes = text.changes_rows(sc)
+    if changes:
+        parts.append("<h3>Scheduled changes</h3><ul>" + "".join(f"<li>{escape(c)}</li>" for c in changes) + "</ul>")
+    return Markup("".join(str(p) for p in parts))
+
+
+def _levels_html(run: RunData, months: int) -> Markup:
+    s = run.summary[(run.summary.group == "all") & run.summary.indicator.isin(SUMMARY_INDICATORS)]
+    order = {n: i for i, n in enumerate(SUMMARY_INDICATORS)}
+    s = s.assign(_o=s.indicator.map(order)).sort_values("_o")
+    items = "".join(f"<li>{escape(text.level_sentence(r.indicator, months, r.mean, r.ci_low, r.ci_high))}</li>"
+                    for r in s.itertuples())
+    return Markup("<p>All settlers at the end of the simulated period: mean across replicates with its 95% "
+                  f"confidence interval.</p><ul class=\"tight\">{items}</ul>")
+
+
+def _provenance_run(run: RunData, label: str = "") -> Markup:
+    m = run.manifest
+    seeds = m.get("replicate_seeds") or []
+    shown = ", ".join(str(s) for s in seeds[:5]) + (f", ... ({len(seeds)} in all)" if len(seeds) > 5 else "")
+    versions = m.get("versions") or {}
+    rows = [("Results folder", str(run.folder)), ("resettle version", versions.get("resettle", "?")),
+            ("Git commit", m.get("git_commit") or "unknown (not run from a git checkout)"),
+            ("Base seed", str(m.get("seed", "?"))), ("Replicate seeds", shown or "?"),
+            ("Run started (UTC)", str(m.get("started", "?"))),
+            ("Run time", f"{m.get('seconds', float('nan')):.1f} s on {m.get('workers', '?')} worker(s)"
+             if isinstance(m.get("seconds"), (int, float)) else "?"),
+            ("Software", ", ".join(f"{k} {v}" for k, v in versions.items() if k != "resettle"))]
+    head = f"<h3>{escape(label)}</h3>" if label else ""
+    return Markup(head + str(_kv_table(rows)))
+
+
+# ---------------------------------------------------------------- compare
+
+def _compare_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[str, Any]]]:
+    data = load_compare(folder)
+    names = list(data.runs)
+    styles = scenario_styles(names)
+    comp = data.comparison
+    horizons = sorted(int(h) for h in comp.horizon.unique())
+    last = horizons[-1] if horizons else int(next(iter(data.runs.values())).timeseries.month.max())
+    base_sc = data.runs[data.base].manifest.get("scenario", {})
+    changed: set[str] = set()
+    scen_rows = []
+    diff_parts = []
+    for n, run in data.runs.items():
+        sc = run.manifest.get("scenario", {})
+        st = styles[n]
+        scen_rows.append({"colour": Markup(f'<span class="swatch" style="background:{st.color}"></span>'),
+                          "scenario": n + (" (base)" if n == data.base else ""),
+                          "description": sc.get("description") or ""})
+        changed |= {r["parameter"] for r in text.differing_from_defaults(sc)}
+        if n != data.base:
+            rows = text.differing_between(base_sc, sc)
+            diff_parts.append(f"<h3>{escape(n)}: what differs from {escape(data.base)}</h3>")
+            diff_parts.append(str(_table(rows, ["parameter", "base", "value", "unit"],
+                                         ["Parameter", data.base, n, "Unit"])) if rows
+                              else "<p>No parameter differs from the base.</p>")
+    scen_html = _table(scen_rows, ["colour", "scenario", "description"], ["", "Scenario", "Description"])
+    effects_html = _effects_html(data, horizons, last)
+    traj = run_plots.trajectories({n: r.timeseries for n, r in data.runs.items()}, styles=styles)
+    sections = [
+        _section("scenarios", "Scenarios compared",
+                 Markup("<p>Every scenario ran with common random numbers: replicate <em>i</em> of each scenario "
+                        "used the same seed and the same initial settlers, so differences come from the policies, "
+                        "not from chance.</p>") + scen_html + Markup("".join(diff_parts))),
+        _section("effects", "Headline effects", effects_html),
+        _section("effect-plot", "Effects on every indicator",
+                 figs.add(compare_plots.effects(comp, last, styles=styles, base=data.base))),
+        _section("over-time", "Over time", figs.add(traj)),
+    ]
+    provenance = [Markup(_kv_table([(k, _short(v)) for k, v in data.manifest.items()
+                                    if not isinstance(v, (dict, list))] or [("Comparison", str(folder))]))]
+    provenance += [_provenance_run(r, label=n) for n, r in data.runs.items()]
+    sections += _common_sections(changed, provenance)
+    return (f"Policy comparison: {', '.join(names[1:])} against {data.base}",
+            f"Differences from {data.base} {', '.join(compare_plots.horizon_words(h) for h in horizons)}, "
+            "with 95% confidence intervals from paired replicates", sections)
+
+
+def _effects_html(data: CompareData, horizons: list[int], last: int) -> Markup:
+    table = text.effects_table(data.comparison, HEADLINE)
+    parts = ["<p>Each line reads: indicator and time since the start: value under the base scenario -> value "
+             "under the scenario (difference, 95% confidence interval of the difference). Shares are compared in "
+             "percentage points. An effect is <em>indistinguishable from zero</em> when its interval includes "
+             "zero: the model cannot tell it apart from no effect with this many replicates.</p>"]
+    for s in dict.fromkeys(table.scenario):
+        t = table[table.scenario == s]
+        parts.append(f"<h3>{escape(s)} compared with {escape(data.base)}</h3>")
+        parts.append(str(_table(t.to_dict("records"), ["sentence", "verdict"], ["Effect", "Verdict"],
+                                row_class=["zero" if z else "sig" for z in t.zero])))
+    zero = text.indistinguishable(data.comparison, last)
+    if zero:
+        items = "".join(f"<li><strong>{escape(s)}</strong>: {escape(', '.join(v)) if v else 'none'}</li>"
+                        for s, v in zero.items())
+        parts.append(f"<div class=\"box\"><strong>Indistinguishable from zero "
+                     f"{escape(compare_plots.horizon_words(last))}</strong> (all indicators, all settlers):"
+                     f"<ul class=\"tight\">{items}</ul></div>")
+    return Markup("".join(parts))
+
+
+# ---------------------------------------------------------------- sweep
+
+def _sweep_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[str, Any]]]:
+    data = load_sweep(folder)
+    baseline = sweep_baseline(data)
+    df = data.sweep
+    group, horizon = sweep_plots.default_view(df)
+    colour = scenario_styles(["sweep"])["sweep"].color
+    curve_html = Markup("").join(figs.add(sweep_plots.response_curves(df, f, data.factors, baseline, color=colour))
+                                 for f in data.factors)
+    pairs = sweep_plots.heatmap_pairs(df, data.factors)
+    heat_html = (Markup("").join(figs.add(sweep_plots.heatmap(df, a, b, baseline)) for a, b in pairs) if pairs else
+                 Markup("<p>No heatmap: this design has no pair of factors on a full grid (heatmaps need a "
+                        "factorial design of two factors with few values each).</p>"))
+    exp = data.manifest.get("experiment") if isinstance(data.manifest.get("experiment"), dict) else {}
+    name = str(exp.get("name") or data.manifest.get("name") or folder.name)
+    factor_rows = []
+    for f in data.factors:
+        values = sorted(df[f].dropna().unique())
+        shown = ", ".join(f"{v:g}" for v in values) if len(values) <= 10 else \
+            f"{len(values)} values from {min(values):g} to {max(values):g}"
+        b = baseline.get(f)
+        factor_rows.append({"factor": f, "label": sweep_plots.factor_label(f, 200), "values": shown,
+                            "baseline": "?" if b is None else f"{b:g}"})
+    n_points, n_reps = df.point.nunique(), df.replicate.nunique()
+    desc = exp.get("description") or data.manifest.get("description") or ""
+    intro = Markup(f"<p>{escape(desc)}</p>" if desc else "") + _kv_table([
+        ("Experiment", name), ("Design", _short(exp.get("design") or data.manifest.get("design") or "?")),
+        ("Points", f"{n_points:,}"), ("Replicates per point", f"{n_reps:,}"),
+        ("Drawn", f"group '{group}', {compare_plots.horizon_words(horizon)}"),
+    ]) + _table(factor_rows, ["factor", "label", "values", "baseline"], ["Factor", "Meaning (unit)", "Values",
+                                                                          "Baseline"])
+    base_sc = _find_scenario(data.manifest)
+    if base_sc:
+        intro += Markup("<h3>Base scenario</h3>") + Markup(f"<p>{escape(base_sc.get('description') or '')}</p>") \
+            + _params_html(base_sc)
+    changed = {f.rsplit(".", 1)[-1] for f in data.factors}
+    if base_sc:
+        changed |= {r["parameter"] for r in text.differing_from_defaults(base_sc)}
+    sections = [_section("experiment", "Experiment", intro),
+                _section("curves", "Response curves", curve_html),
+                _section("heatmaps", "Two factors together", heat_html)]
+    prov = _kv_table([(k, _short(v)) for k, v in data.manifest.items() if not isinstance(v, (dict, list))]
+                     + [("Software", _short(data.manifest.get("versions") or {}))]
+                     + [("Seeds", _short(data.manifest.get("seeds") or data.manifest.get("seed") or "?"))])
+    sections += _common_sections(changed, [prov])
+    return (f"Parameter sweep: {name}", f"{len(data.factors)} factor(s), {n_points:,} points x {n_reps} replicates",
+            sections)
+
+
+def sweep_baseline(data: SweepData) -> dict[str, float]:
+    """Each factor's value in the base scenario (from the manifest), else its parameter default."""
+    sc = _find_scenario(data.manifest) or {}
+    out: dict[str, float] = {}
+    for f in data.factors:
+        node: Any = sc
+        for key in f.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, (int, float)) and not isinstance(node, bool):
+            out[f] = float(node)
+        elif f.rsplit(".", 1)[-1] in PARAM_BY_NAME:
+            out[f] = PARAM_BY_NAME[f.rsplit(".", 1)[-1]].default
+    return out
+
+
+def _find_scenario(manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The base scenario (as a dumped Scenario) wherever the sweep manifest keeps it."""
+    candidates = [manifest.get("base_scenario"), manifest.get("scenario")]
+    exp = manifest.get("experiment")
+    if isinstance(exp, dict):
+        candidates += [exp.get("base_scenario"), exp.get("scenario"), exp.get("base")]
+    for c in candidates:
+        if isinstance(c, dict) and ("policy" in c or "population" in c):
+            return c
+    return None
+
+
+# ---------------------------------------------------------------- shared
+
+def _common_sections(changed: set[str], provenance: list[Markup]) -> list[dict[str, Any]]:
+    mechs = text.mechanism_assumptions(changed)
+    parts = ["<p>Every mechanism runs each simulated month in this order. Those that read a parameter this "
+             "report changes are open; the rest are folded.</p>"]
+    for m in mechs:
+        uses = f" (reads {', '.join(m['uses'])})" if m["uses"] else ""
+        items = "".join(f"<li>{escape(b)}</li>" for b in m["bullets"])
+        parts.append(f"<details{' open' if m['involved'] else ''}><summary>{escape(m['name'].capitalize())}: "
+                     f"{escape(m['summary'])}{escape(uses)}</summary><ul class=\"tight\">{items}</ul></details>")
+    leaves = "".join(f"<li>{escape(x)}</li>" for x in text.LEAVES_OUT)
+    return [
+        _section("assumptions", "Assumptions behind the mechanisms", Markup("".join(parts))),
+        _section("leaves-out", "What this model leaves out",
+                 Markup(f"<ul class=\"tight\">{leaves}</ul><p>{escape(text.LEAVES_OUT_NOTE)}</p>")),
+        _section("provenance", "Provenance", Markup("").join(provenance)),
+    ]
+
+
+def _section(sid: str, heading: str, html: Markup | str) -> dict[str, Any]:
+    return {"id": sid, "title": heading, "html": Markup(html)}
+
+
+def _table(rows: list[dict[str, Any]], keys: list[str], columns: list[str], numeric: tuple[str, ...] = (),
+           row_class: list[str] | None = None) -> Markup:
+    return Markup(_env.from_string(template.TABLE).render(rows=rows, keys=keys, columns=columns, numeric=numeric,
+                                                          row_class=row_class))
+
+
+def _kv_table(rows: list[tuple[str, str]]) -> Markup:
+    return _table([{"k": k, "v": v} for k, v in rows], ["k", "v"], ["Item", "Value"])
+
+
+def _param_value(sc: dict[str, Any], name: str) -> float:
+    values = text.scenario_parameters(sc)
+    return values.get(name, PARAM_BY_NAME[name].default)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_short(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_short(v) for v in value[:8]) + (f", ... ({len(value)} in all)" if len(value) > 8 else "")
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:g}"
+    return str(value)
+
+
+def _n(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _version() -> str:
+    from sim import __version__
+
+    return __version__
+
+
+__all__ = ["FIGURES", "REPORT", "ResultsError", "build_report", "sweep_baseline"]

@@ -1,0 +1,193 @@
+"""The words of a report: effects in plain language, parameter tables, assumptions, provenance."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import re
+from typing import Any
+
+import pandas as pd
+
+from sim.mechanisms import MECHANISMS
+from sim.params import PARAM_BY_NAME
+from sim.plots.compare import horizon_words
+from sim.plots.style import is_share, title, unit
+
+LEAVES_OUT = (
+    "Family members who stayed in the North, remittances sent to them and broker fees for bringing relatives "
+    "out: debts to brokers enter only as a starting debt.",
+    "South Koreans, employers and officials as agents: ties to South Koreans are counts, employers act through "
+    "job-offer and discrimination rates, and the Hana Centers through a fixed number of counselling slots.",
+    "Where settlers live: regional labour and housing markets, and differences between Seoul and the provinces.",
+    "Higher education in the South (free university until 35), children's schooling and children's own outcomes.",
+    "Physical illness beyond a flag that limits work; the use and cost of health care in detail.",
+    "Crime, fraud and scams aimed at settlers; legal trouble; religious communities beyond their role in "
+    "forming ties.",
+    "Recessions, pandemics and other shocks: the general wage follows its input series and arrivals are given "
+    "(history or the scenario), they do not respond to policy.",
+    "Public opinion: prejudice changes only through the anti-discrimination lever.",
+)
+LEAVES_OUT_NOTE = ("Effects of policies that work through these channels are missing from the results, and the "
+                   "model's numbers are scenarios under stated assumptions, not forecasts.")
+
+
+def fmt_value(indicator: str, value: float) -> str:
+    """58.1% for shares, '2,143.2 10k KRW per month' style otherwise."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    if is_share(indicator):
+        return f"{value:.1f}%"
+    digits = 2 if abs(value) < 10 else 1
+    return f"{value:,.{digits}f} {unit(indicator)}"
+
+
+def fmt_diff(indicator: str, value: float) -> str:
+    """+3.3 (no unit word: the sentence says it)."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    digits = 2 if abs(value) < 1 and not is_share(indicator) else 1
+    return f"{value:+,.{digits}f}"
+
+
+def includes_zero(ci_low: float, ci_high: float) -> bool | None:
+    """True when the 95% CI includes zero, None when there is no CI (one replicate)."""
+    if not (math.isfinite(ci_low) and math.isfinite(ci_high)):
+        return None
+    return ci_low <= 0 <= ci_high
+
+
+def effects_table(comparison: pd.DataFrame, indicators: list[str] | tuple[str, ...], group: str = "all"
+                  ) -> pd.DataFrame:
+    """Headline effects in words: scenario, indicator, horizon, sentence, verdict (one row per comparison row)."""
+    d = comparison[(comparison.group == group) & comparison.indicator.isin(indicators)].copy()
+    order = {n: i for i, n in enumerate(indicators)}
+    d["_o"] = d.indicator.map(order)
+    d = d.sort_values(["scenario", "horizon", "_o"], kind="stable")
+    rows = []
+    for r in d.itertuples(index=False):
+        zero = includes_zero(r.ci_low, r.ci_high)
+        verdict = ("no CI (one replicate)" if zero is None else
+                   "indistinguishable from zero" if zero else ("higher" if r.diff > 0 else "lower"))
+        rows.append({"scenario": r.scenario, "indicator": r.indicator, "horizon": int(r.horizon),
+                     "sentence": effect_sentence(r), "verdict": verdict, "zero": bool(zero) if zero is not None else True})
+    return pd.DataFrame(rows, columns=["scenario", "indicator", "horizon", "sentence", "verdict", "zero"])
+
+
+def effect_sentence(r: Any) -> str:
+    """'employment rate after 3 years: 58.1% -> 61.4% (+3.3 points, 95% CI +2.1 to +4.5)'.
+
+    r: a comparison.csv row as a namedtuple (indicator, horizon, base_mean, mean, diff, ci_low, ci_high).
+    """
+    ind = r.indicator
+    what = f"{title(ind)[0].lower()}{title(ind)[1:]} {horizon_words(r.horizon)}"
+    points = " points" if is_share(ind) else ""
+    change = f"{fmt_value(ind, r.base_mean)} -> {fmt_value(ind, r.mean)}"
+    if includes_zero(r.ci_low, r.ci_high) is None:
+        ci = "no CI: a single replicate"
+    else:
+        ci = f"95% CI {fmt_diff(ind, r.ci_low)} to {fmt_diff(ind, r.ci_high)}"
+    return f"{what}: {change} ({fmt_diff(ind, r.diff)}{points}, {ci})"
+
+
+def indistinguishable(comparison: pd.DataFrame, horizon: int, group: str = "all") -> dict[str, list[str]]:
+    """scenario -> readable names of indicators whose 95% CI at ``horizon`` includes zero."""
+    d = comparison[(comparison.group == group) & (comparison.horizon == horizon)]
+    out: dict[str, list[str]] = {}
+    for s, ds in d.groupby("scenario", sort=False):
+        mask = [includes_zero(lo, hi) is not False for lo, hi in zip(ds.ci_low, ds.ci_high)]
+        out[str(s)] = [title(i) for i in ds.indicator[mask]]
+    return out
+
+
+def level_sentence(indicator: str, months: int, mean: float, lo: float, hi: float) -> str:
+    """'employment rate after 3 years: 64.9% (95% CI 60.1 to 69.7)'."""
+    what = f"{title(indicator)} {horizon_words(months)}"
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return f"{what}: {fmt_value(indicator, mean)} (no CI: a single replicate)"
+    digits = 1 if is_share(indicator) or abs(mean) >= 10 else 2
+    return f"{what}: {fmt_value(indicator, mean)} (95% CI {lo:,.{digits}f} to {hi:,.{digits}f})"
+
+
+# ---------------------------------------------------------------- parameters
+
+def scenario_parameters(scenario: dict[str, Any]) -> dict[str, float]:
+    """Policy and behaviour values a scenario (as saved in manifest.json) sets."""
+    out: dict[str, float] = {}
+    for section in ("policy", "behaviour"):
+        for k, v in (scenario.get(section) or {}).items():
+            if v is not None:
+                out[k] = float(v)
+    return out
+
+
+def differing_from_defaults(scenario: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows (parameter, kind, value, default, unit, source) for the values that differ from sim.params defaults."""
+    rows = []
+    for name, value in scenario_parameters(scenario).items():
+        p = PARAM_BY_NAME.get(name)
+        if p is None or value != p.default:
+            rows.append({"parameter": name, "kind": p.kind if p else "?", "value": f"{value:g}",
+                         "default": f"{p.default:g}" if p else "?", "unit": p.unit if p else "",
+                         "source": p.source if p else ""})
+    return rows
+
+
+def differing_between(base: dict[str, Any], other: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows (parameter, base, value, unit) where ``other`` differs from ``base`` (defaults filled in)."""
+    b, o = scenario_parameters(base), scenario_parameters(other)
+    rows = []
+    for name in sorted(set(b) | set(o)):
+        p = PARAM_BY_NAME.get(name)
+        default = p.default if p else float("nan")
+        vb, vo = b.get(name, default), o.get(name, default)
+        if vb != vo:
+            rows.append({"parameter": name, "base": f"{vb:g}", "value": f"{vo:g}", "unit": p.unit if p else ""})
+    for key in ("population", "start", "months"):
+        if base.get(key) != other.get(key):
+            rows.append({"parameter": key, "base": _short(base.get(key)), "value": _short(other.get(key)), "unit": ""})
+    if base.get("changes") != other.get("changes"):
+        rows.append({"parameter": "changes", "base": _short(base.get("changes")), "value": _short(other.get("changes")),
+                     "unit": "scheduled changes"})
+    return rows
+
+
+def changes_rows(scenario: dict[str, Any]) -> list[str]:
+    """Scheduled parameter changes in words: 'from 24: cash_grant_million_krw = 20'."""
+    out = []
+    for ch in scenario.get("changes") or []:
+        values = {**(ch.get("policy") or {}), **(ch.get("behaviour") or {})}
+        values = {k: v for k, v in values.items() if v is not None}
+        at = ch.get("at")
+        when = f"month {at} after start" if isinstance(at, int) else f"{at}"
+        out.append(f"from {when}: " + ", ".join(f"{k} = {v:g}" for k, v in values.items()))
+    return out
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items() if v is not None)
+    if isinstance(value, list):
+        return f"{len(value)} change(s)" if value else "none"
+    return "" if value is None else str(value)
+
+
+# ---------------------------------------------------------------- assumptions
+
+def mechanism_assumptions(changed: set[str] | list[str]) -> list[dict[str, Any]]:
+    """Each mechanism's docstring, flagged ``involved`` when it reads one of the ``changed`` parameters."""
+    out = []
+    for module in MECHANISMS:
+        doc = inspect.getdoc(module) or ""
+        try:
+            source = inspect.getsource(module)
+        except OSError:
+            source = ""
+        uses = sorted(n for n in changed if re.search(rf"\b{re.escape(n)}\b", source))
+        head, _, body = doc.partition("\n")
+        bullets = [re.sub(r"\s+", " ", b).strip() for b in re.split(r"\n\* ", "\n" + body.split("Assumptions and "
+                   "sources:", 1)[-1].strip()) if b.strip()]
+        out.append({"name": module.__name__.rsplit(".", 1)[-1].replace("_", " "), "summary": head.strip(),
+                    "bullets": [b.lstrip("* ").replace("``", "") for b in bullets], "involved": bool(uses),
+                    "uses": uses})
+    return out
