@@ -61,6 +61,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--months", type=_positive("months"), help="horizon in months (default: the scenario's)")
     p.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-report", action="store_true", help="skip figures/ and report.html (make them later with "
+                   "'resettle report DIR')")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,7 +107,37 @@ def build_parser() -> argparse.ArgumentParser:
         for action in p._actions:
             if action.dest == "workers":
                 action.help = "local processes (default: all cores); results do not depend on it"
+
+    report = sub.add_parser("report", help="rebuild figures and report.html from a results folder",
+                            description="Draw figures/ and a self-contained report.html from the files a run, compare "
+                                        "or sweep wrote into RESULTS_DIR, without rerunning anything.")
+    report.add_argument("results", type=Path, metavar="RESULTS_DIR", help="folder written by run, compare or sweep")
+    report.set_defaults(func=cmd_report)
     return parser
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.report import ResultsError, build_report
+
+    try:
+        path = build_report(args.results)
+    except ResultsError as err:
+        raise BadInput(str(err)) from None
+    print(f"report: {path}")
+    return EXIT_OK
+
+
+def write_report(out: Path, args: argparse.Namespace) -> None:
+    """figures/ and report.html for a results folder just written (unless --no-report)."""
+    if getattr(args, "no_report", False):
+        return
+    from sim.report import build_report
+
+    try:
+        path = build_report(out)
+    except Exception as err:
+        raise RuntimeError(f"results are saved in {out}, but the report failed: {err}") from err
+    print(f"report: {path}")
 
 
 def _horizons(text: str) -> list[int]:
@@ -132,6 +164,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     result.write(out)
     print("\n".join(format_comparison(result, SUMMARY_INDICATORS)))
     print(f"results: {out} (comparison.csv and one folder per scenario)")
+    write_report(out, args)
     return EXIT_OK
 
 
@@ -146,6 +179,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
           f"{c['done']} runs done ({c['computed']} now, {c['reused']} reused), {c['failed']} failed, "
           f"{result.manifest['seconds']:.1f} s")
     print(f"results: {result.out}")
+    write_report(result.out, args)
     if not result.ok:
         print(f"error: {len(result.failures)} run(s) failed (rerun the same command to retry them):", file=sys.stderr)
         for f in result.failures.itertuples():
@@ -166,6 +200,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                   f"{len(result.seeds)} replicates, {result.scenario.population.size} settlers "
                   f"({result.seconds:.1f} s)")
     print(f"results: {out}")
+    write_report(out, args)
     return EXIT_OK
 
 

@@ -7,8 +7,8 @@ counts are persons in the real population (the sample scaled by ``represents / s
 
 Every indicator is reported for the groups in ``GROUPS``: all, by sex, by age group and by
 years since arrival (1 = first year, ..., 6+). Each month every settler falls in one of
-2 x 6 x 6 cells (sex x age band x years since arrival); one ``np.bincount`` per numerator and
-denominator gives the cells, and a fixed 0/1 matrix sums cells into groups.
+2 x 6 x 6 cells (sex x age band x years since arrival); ``np.bincount`` gives the cells (boolean
+numerators packed 8 to a byte, one bincount per byte), and a fixed 0/1 matrix sums cells into groups.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from sim.state import (
     IN_SK,
     REGULAR,
     RETURNED_NORTH,
+    STATUS_NAMES,
     UNEMPLOYED,
     UNKNOWN,
     State,
@@ -107,74 +108,113 @@ INDICATOR_BY_NAME = {i.name: i for i in INDICATORS}
 
 
 def cells(s: State, t: int) -> np.ndarray:
-    """Cell index (sex x age band x years since arrival) of every settler at month t, shape (n,)."""
-    age = (t - s.birth_month) // 12
-    age_band = np.searchsorted(np.asarray(AGE_EDGES), age, side="right")
-    years = np.clip((t - s.arrival_month) // 12, 0, N_YEARS - 1)
-    return (s.female.astype(np.int64) * N_AGE + age_band) * N_YEARS + years
+    """Cell index (sex x age band x years since arrival) of every settler at month t, shape (n,) intp.
+
+    Age band = number of ``AGE_EDGES`` at or below the age in whole years (0 = under 15); years
+    since arrival = whole years since the arrival month, 0 (first year) to 5 (6+), 0 before arrival.
+    Both are counted with month comparisons (age >= E years <=> months since birth >= 12 E).
+    """
+    age_months = t - s.birth_month
+    since = t - s.arrival_month
+    cell = s.female.view(np.int8) * np.int8(N_AGE)  # int8 arithmetic on bool views: no casting loops
+    for edge in AGE_EDGES:
+        cell += (age_months >= 12 * edge).view(np.int8)
+    cell *= np.int8(N_YEARS)
+    for k in range(1, N_YEARS):
+        cell += (since >= 12 * k).view(np.int8)
+    return cell.astype(np.intp)
+
+
+# Boolean numerators are counted 8 at a time: each settler's 8 flags are packed into one byte and
+# a single bincount over (cell, byte) gives, for every cell, how many settlers have each pattern;
+# BYTE_BITS (256, 8) turns patterns into per-flag counts. Rows outside the denominator population
+# go to an extra cell (OUT) that is dropped.
+OUT = N_CELLS
+BYTE_BITS = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(np.float64)
+
+
+def _flag_counts(cell: np.ndarray, flags: list[np.ndarray]) -> np.ndarray:
+    """Per-cell counts of up to 8 boolean flags, shape (N_CELLS, len(flags)); ``cell`` may hold OUT."""
+    byte = np.zeros(cell.size, dtype=np.uint8)
+    for k, flag in enumerate(flags):
+        byte |= flag.view(np.uint8) << np.uint8(k)
+    counts = np.bincount(cell * 256 + byte, minlength=(N_CELLS + 1) * 256).reshape(N_CELLS + 1, 256)
+    return counts[:N_CELLS] @ BYTE_BITS[:, :len(flags)]
 
 
 def compute(s: State, t: int, p: Parameters, scale: float) -> np.ndarray:
     """All indicators at month ``t``, shape (len(INDICATORS), len(GROUPS)); NaN where undefined."""
     c = cells(s, t)
+    status = s.status
+    settled = (status == IN_SK) & (s.labour != HANAWON)
+    survey = settled & (s.birth_month <= t - SURVEY_MIN_AGE * 12)
+    in_survey = np.where(survey, c, OUT)  # survey population's cells; everyone else in OUT
 
-    def by_group(weights: np.ndarray) -> np.ndarray:
-        return np.bincount(c, weights=weights, minlength=N_CELLS) @ GROUP_MATRIX
+    employed = s.labour == EMPLOYED
+    depressed = s.depression > p.depression_threshold
+    ptsd = s.ptsd > p.ptsd_threshold
+    in_need = depressed | ptsd
+    first = _flag_counts(in_survey, [
+        employed, s.labour == UNEMPLOYED, employed & (s.job_type == REGULAR), employed & (s.job_type == DAY_LABOUR),
+        s.satisfied, (t - s.last_discrimination) < PAST_YEAR, depressed, s.depression_ever])
+    second = _flag_counts(in_survey, [
+        ptsd, s.ptsd_ever, (t - s.last_ideation) < PAST_YEAR, support_ties(s) == 0, in_need,
+        in_need & (s.counselling_left > 0)])
+    (employed_c, unemployed_c, regular_c, day_c, satisfied_c, discriminated_c, depressed_c,
+     depression_ever_c) = first.T
+    ptsd_c, ptsd_ever_c, ideation_c, no_one_c, in_need_c, counselled_c = second.T
 
-    f = np.float64
-    settled = (s.status == IN_SK) & (s.labour != HANAWON)
-    survey = settled & ((t - s.birth_month) >= SURVEY_MIN_AGE * 12)
-    employed = survey & (s.labour == EMPLOYED)
-    unemployed = survey & (s.labour == UNEMPLOYED)
-    lf = employed | unemployed
-    in_need = survey & ((s.depression > p.depression_threshold) | (s.ptsd > p.ptsd_threshold))
-    died_recently = (s.status == DIED) & (s.exit_month > t - PAST_YEAR)
+    def cell_sum(values: np.ndarray) -> np.ndarray:
+        return np.bincount(in_survey, weights=values, minlength=N_CELLS + 1)[:N_CELLS]
 
-    n_survey = by_group(survey.astype(f))
-    n_employed = by_group(employed.astype(f))
-    n_lf = by_group(lf.astype(f))
+    survey_c = np.bincount(in_survey, minlength=N_CELLS + 1)[:N_CELLS].astype(np.float64)
+    lf_c = employed_c + unemployed_c
+    settled_c, benefit_c = _flag_counts(np.where(settled, c, OUT), [settled, s.benefit]).T
+    by_status = np.bincount(c * len(STATUS_NAMES) + status, minlength=N_CELLS * len(STATUS_NAMES))
+    by_status = by_status.reshape(N_CELLS, len(STATUS_NAMES)).astype(np.float64)
+    died = np.flatnonzero((status == DIED) & (s.exit_month > t - PAST_YEAR))  # few rows
+    died_c = c[died]
 
-    def share(mask: np.ndarray, den: np.ndarray) -> np.ndarray:
-        return 100 * _ratio(by_group(mask.astype(f)), den)
-
-    def mean(values: np.ndarray, mask: np.ndarray, den: np.ndarray) -> np.ndarray:
-        return _ratio(by_group(np.where(mask, values, 0.0).astype(f)), den)
-
-    def count(mask: np.ndarray) -> np.ndarray:
-        return scale * by_group(mask.astype(f))
-
-    rows = {
-        "labour_force_participation": 100 * _ratio(n_lf, n_survey),
-        "employment_rate": 100 * _ratio(n_employed, n_survey),
-        "unemployment_rate": share(unemployed, n_lf),
-        "economically_inactive": 100 * _ratio(n_survey - n_lf, n_survey),
-        "mean_monthly_wage": mean(s.wage, employed, n_employed),
-        "regular_job_share": share(employed & (s.job_type == REGULAR), n_employed),
-        "day_labour_share": share(employed & (s.job_type == DAY_LABOUR), n_employed),
-        "life_satisfaction": share(survey & s.satisfied, n_survey),
-        "discrimination_past_year": share(survey & (t - s.last_discrimination < PAST_YEAR), n_survey),
-        "livelihood_benefit_recipients": share(settled & s.benefit, by_group(settled.astype(f))),
-        "major_depression": share(survey & (s.depression > p.depression_threshold), n_survey),
-        "major_depression_lifetime": share(survey & s.depression_ever, n_survey),
-        "ptsd": share(survey & (s.ptsd > p.ptsd_threshold), n_survey),
-        "ptsd_lifetime": share(survey & s.ptsd_ever, n_survey),
-        "suicidal_impulse_past_year": share(survey & (t - s.last_ideation < PAST_YEAR), n_survey),
-        "no_one_to_ask_when_sick": share(survey & (support_ties(s) == 0), n_survey),
-        "mean_loneliness": mean(s.loneliness, survey, n_survey),
-        "mean_south_korean_ties": mean(s.sk_ties, survey, n_survey),
-        "mean_settler_ties": mean(s.settler_ties, survey, n_survey),
-        "counselling_coverage": share(in_need & (s.counselling_left > 0), by_group(in_need.astype(f))),
-        "mean_trust": mean(s.trust, survey, n_survey),
-        "money_stress": mean(s.money_stress, survey, n_survey),
-        "population_in_south_korea": count(s.status == IN_SK),
-        "whereabouts_unknown": count(s.status == UNKNOWN),
-        "residence_unconfirmed": count((s.status == ABROAD) | (s.status == UNKNOWN)),
-        "returned_to_north": count(s.status == RETURNED_NORTH),
-        "deaths": count(died_recently),
-        "unclaimed_deaths": count(died_recently & s.death_unclaimed),
-        "suicides": count(died_recently & s.suicide),
+    # name: (numerator by cell, denominator by cell or None for a count, multiplier); groups are sums of cells
+    spec = {
+        "labour_force_participation": (lf_c, survey_c, 100),
+        "employment_rate": (employed_c, survey_c, 100),
+        "unemployment_rate": (unemployed_c, lf_c, 100),
+        "economically_inactive": (survey_c - lf_c, survey_c, 100),
+        "mean_monthly_wage": (cell_sum(s.wage * employed), employed_c, 1),
+        "regular_job_share": (regular_c, employed_c, 100),
+        "day_labour_share": (day_c, employed_c, 100),
+        "life_satisfaction": (satisfied_c, survey_c, 100),
+        "discrimination_past_year": (discriminated_c, survey_c, 100),
+        "livelihood_benefit_recipients": (benefit_c, settled_c, 100),
+        "major_depression": (depressed_c, survey_c, 100),
+        "major_depression_lifetime": (depression_ever_c, survey_c, 100),
+        "ptsd": (ptsd_c, survey_c, 100),
+        "ptsd_lifetime": (ptsd_ever_c, survey_c, 100),
+        "suicidal_impulse_past_year": (ideation_c, survey_c, 100),
+        "no_one_to_ask_when_sick": (no_one_c, survey_c, 100),
+        "mean_loneliness": (cell_sum(s.loneliness), survey_c, 1),
+        "mean_south_korean_ties": (cell_sum(s.sk_ties), survey_c, 1),
+        "mean_settler_ties": (cell_sum(s.settler_ties), survey_c, 1),
+        "counselling_coverage": (counselled_c, in_need_c, 100),
+        "mean_trust": (cell_sum(s.trust), survey_c, 1),
+        "money_stress": (cell_sum(s.money_stress), survey_c, 1),
+        "population_in_south_korea": (by_status[:, IN_SK], None, scale),
+        "whereabouts_unknown": (by_status[:, UNKNOWN], None, scale),
+        "residence_unconfirmed": (by_status[:, ABROAD] + by_status[:, UNKNOWN], None, scale),
+        "returned_to_north": (by_status[:, RETURNED_NORTH], None, scale),
+        "deaths": (np.bincount(died_c, minlength=N_CELLS), None, scale),
+        "unclaimed_deaths": (np.bincount(died_c, weights=s.death_unclaimed[died], minlength=N_CELLS), None, scale),
+        "suicides": (np.bincount(died_c, weights=s.suicide[died], minlength=N_CELLS), None, scale),
     }
-    return np.stack([rows[name] for name in INDICATOR_NAMES])
+    rows = [spec[name] for name in INDICATOR_NAMES]
+    num = np.stack([r[0] for r in rows]) @ GROUP_MATRIX
+    is_count = np.array([r[1] is None for r in rows])
+    den = np.stack([survey_c if r[1] is None else r[1] for r in rows]) @ GROUP_MATRIX
+    mult = np.array([r[2] for r in rows], dtype=np.float64)[:, None]
+    out = mult * _ratio(num, den)
+    out[is_count] = mult[is_count] * num[is_count]
+    return out
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

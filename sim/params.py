@@ -257,7 +257,7 @@ PARAMS: tuple[Param, ...] = (
        "brief: counselling only on request, little treatment", _BEHAVIOUR),
     _p("referral_on_contact", 0.3, "probability a supportive contact refers a settler in need", 0, 1,
        "assumption: caseworker crisis outreach", _BEHAVIOUR),
-    _p("trust_initial", 0.5, "score (0-1)", 0, 1, "assumption", _BEHAVIOUR),
+    _p("trust_initial", 0.5, "score (0-1)", 0.01, 1, "assumption (help-seeking scales with trust / trust_initial)", _BEHAVIOUR),
     _p("trust_gain_support", 0.08, "per supportive contact", 0, 1, "assumption", _BEHAVIOUR),
     _p("trust_loss_surveillance", 0.10, "per monitoring contact", 0, 1,
        "brief: outreach that feels like surveillance lowers trust", _BEHAVIOUR),

@@ -46,6 +46,9 @@ from sim.state import (
     State,
 )
 
+# a division by zero or an invalid value anywhere in a run is a failure, not a warning
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 EXITED = (ABROAD, LEFT, RETURNED_NORTH, DIED)
 TOL = 1e-6  # float32 scores updated by x + r (target - x) may overshoot [0, 1] by rounding only

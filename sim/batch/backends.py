@@ -8,6 +8,7 @@ depend on the backend: every run is a pure function of its arguments (parameters
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -17,6 +18,16 @@ from typing import Any, Protocol
 
 IN_FLIGHT_PER_WORKER = 2  # tasks queued per worker: keeps workers busy, the driver's memory flat
 SCHEDULER_TIMEOUT_S = 10  # seconds to wait for a dask scheduler before giving up
+PRELOAD = ["sim.batch.sweep"]  # imported once by the fork server, so workers start fast
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """A fork server where available (fork() of a threaded driver may deadlock), else spawn."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        return ctx
+    return multiprocessing.get_context("spawn")
 
 
 class Task(Protocol):
@@ -66,7 +77,7 @@ class LocalBackend:
             return
         it = iter(tasks)
         limit = self.workers * IN_FLIGHT_PER_WORKER
-        pool = ProcessPoolExecutor(max_workers=self.workers)
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_pool_context())
         pending: dict[Future, Any] = {}
         try:
             for task in islice(it, limit):
@@ -116,7 +127,7 @@ class DaskBackend:
         it = iter(tasks)
         limit = max(4, self.workers * IN_FLIGHT_PER_WORKER)
         pending: dict[Any, Any] = {}
-        queue = as_completed()
+        queue = as_completed(loop=self.client.loop)
 
         def submit(task: Any) -> None:
             fut = self.client.submit(fn, *task.args, pure=False)

@@ -38,6 +38,8 @@ from sim.scenario import Scenario, load_scenario
 HISTORY = Path(__file__).resolve().parents[2] / "scenarios" / "history.yaml"
 METHOD = "scipy.optimize.least_squares (trust-region reflective) on common random numbers"
 STEP = 0.04  # finite-difference step, share of a parameter's fitting bounds
+RESTARTS = 4  # least-squares restarts from the best point while they still gain
+RESTART_GAIN = 0.02  # a restart must cut the cost by this share for another one to follow
 
 # name -> (low, high, log scale): fitting bounds of the behaviour parameters without a direct source
 FITTED: dict[str, tuple[float, float, bool]] = {
@@ -234,10 +236,11 @@ def default_problem(targets: str | Path | pd.DataFrame | None = None, population
 
 
 def calibrate(problem: Problem, budget: int = 200, workers: int = 1, start: Mapping[str, float] | None = None,
-              progress: bool = True) -> CalibrationResult:
+              progress: bool = True, checkpoint: str | Path | None = None) -> CalibrationResult:
     """Fit ``problem.names`` to the targets; at most ``budget`` evaluations (each = all replicates).
 
     ``start``: initial values (default: the current defaults, i.e. the last calibration if any).
+    ``checkpoint``: a JSON file rewritten with the best point after each least-squares run.
     """
     from sim.params import Parameters
 
@@ -270,14 +273,29 @@ def calibrate(problem: Problem, budget: int = 200, workers: int = 1, start: Mapp
 
     status = "converged"
     try:
-        out = least_squares(fun, u0, jac=jac, bounds=(0.0, 1.0), method="trf", x_scale=1.0,
-                            max_nfev=budget, xtol=1e-3, ftol=1e-3, gtol=1e-4)
-        status = out.message
+        # restarts from the best point: on common random numbers the cost is not smooth at small scales, so
+        # the trust region can collapse early; a restart re-estimates the Jacobian with a fresh radius
+        for _ in range(RESTARTS + 1):
+            before = ev.best[0] if ev.best else np.inf
+            out = least_squares(fun, ev.best[1] if ev.best else u0, jac=jac, bounds=(0.0, 1.0), method="trf",
+                                max_nfev=budget, xtol=1e-3, ftol=1e-3, gtol=1e-4)
+            status = f"{out.message} ({ev.count} evaluations)"
+            if checkpoint is not None and ev.best is not None:
+                _result(problem, ev, status).write(checkpoint)
+            if ev.best is not None and ev.best[0] > before * (1 - RESTART_GAIN):
+                break
     except BudgetSpent:
         status = f"budget of {budget} evaluations spent"
     finally:
         bar.close()
         ev.close()
+    result = _result(problem, ev, status)
+    if checkpoint is not None:
+        result.write(checkpoint)
+    return result
+
+
+def _result(problem: Problem, ev: Evaluator, status: str) -> CalibrationResult:
     assert ev.best is not None
     cost, u_best, sim = ev.best
     return CalibrationResult(problem, problem.to_values(u_best), sim, cost, ev.count, status)

@@ -25,6 +25,7 @@ from sim.state import HANAWON, IN_SK, INACTIVE, PENDING, PRIVATE_RENTAL, PUBLIC_
 
 WEEKS_PER_MONTH = 52 / 12
 FULL_HOUSING_SUBSIDY_MILLION_KRW = 16.0  # the 2018 one-person subsidy, which covers a public flat's deposit
+PUBLIC_RENTAL_MIN_SUBSIDY_SHARE = 0.5  # assumption: a subsidy of at least half the 2018 level secures a public flat
 
 
 def hanawon_months(p: Parameters) -> int:
@@ -65,7 +66,7 @@ def admit(s: State, p: Parameters, rng: np.random.Generator, t: int, idx: np.nda
     course = rng.random(n) < p.dialect_course_coverage
     s.dialect[idx] = np.where(course, np.minimum(1.0, s.dialect[idx] + p.dialect_course_gain), s.dialect[idx])
     subsidy_share = min(1.0, p.housing_subsidy_million_krw / FULL_HOUSING_SUBSIDY_MILLION_KRW)
-    s.housing[idx] = PUBLIC_RENTAL if subsidy_share >= 0.5 else PRIVATE_RENTAL
+    s.housing[idx] = PUBLIC_RENTAL if subsidy_share >= PUBLIC_RENTAL_MIN_SUBSIDY_SHARE else PRIVATE_RENTAL
     s.rent[idx] = p.rent_private_10k_krw - (p.rent_private_10k_krw - p.rent_public_10k_krw) * subsidy_share
     s.depression[idx] = np.clip(rng.normal(p.depression_base, p.symptom_sd, n), 0, 1)
     trauma_mean = inputs.arrival_profile()["trauma"]["mean"]

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,10 +142,20 @@ def new_figure(nrows: int = 1, ncols: int = 1, width: float = 10.0, height: floa
 def save(plot: Plot, folder: str | Path) -> Path:
     """Write ``plot`` as ``folder/<name>.png`` (atomically) and close the figure; the path."""
     path = Path(folder) / f"{plot.name}.png"
-    with store.atomic_path(path) as tmp:
-        plot.fig.savefig(tmp, format="png", dpi=DPI)
-    plt.close(plot.fig)
+    try:
+        with store.atomic_path(path) as tmp:
+            plot.fig.savefig(tmp, format="png", dpi=DPI)
+            readable(tmp)
+    finally:
+        plt.close(plot.fig)
     return path
+
+
+def readable(path: str | Path) -> None:
+    """Give a file written through a temporary name the usual permissions (0666 less the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
 
 
 def close(plot: Plot) -> None:

@@ -172,16 +172,20 @@ def heatmap(sweep: pd.DataFrame, x: str, y: str, baseline: dict[str, float] | No
         bx, by = (baseline or {}).get(x), (baseline or {}).get(y)
         if bx is not None and by is not None:
             jx, iy = np.interp(bx, xs, range(len(xs))), np.interp(by, ys, range(len(ys)))
-            _outline(ax, jx, iy)
+            if np.isclose(jx, round(jx)) and np.isclose(iy, round(iy)):
+                _outline(ax, jx, iy)  # the baseline is a cell of the grid
+            else:  # between cells: a star where it would lie
+                ax.scatter([jx], [iy], marker="*", s=260, color="white", edgecolor="black", linewidth=1.5, zorder=5)
             ax.annotate("baseline", (jx, iy + 0.5), xytext=(0, 3), textcoords="offset points", ha="center",
                         va="bottom", fontsize=8, fontweight="bold", color="black",
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
     for ax in list(axes.flat)[len(indicators):]:
         ax.set_visible(False)
     fig.suptitle(f"Indicators {_when(horizon)} by {factor_name(x)} and {factor_name(y)} "
-                 "(mean over replicates; outlined cell = baseline)", fontsize=12)
+                 "(mean over replicates; outline or star = baseline)", fontsize=12)
     caption = (f"Each cell is the mean {_when(horizon)} over replicates (and any other factors) for one combination "
-               f"of {x} and {y}; the outlined cell marks the baseline values.")
+               f"of {x} and {y}; the outlined cell (or the star, when the baseline lies between grid values) marks the "
+               "baseline.")
     return Plot(f"heatmap_{_slug(x)}__{_slug(y)}", fig, data, caption)
 
 

@@ -24,7 +24,7 @@ from sim.plots import compare as compare_plots
 from sim.plots import run as run_plots
 from sim.plots import sweep as sweep_plots
 from sim.plots.data import CompareData, ResultsError, RunData, SweepData, kind_of, load_compare, load_run, load_sweep
-from sim.plots.style import DPI, HEADLINE, Plot, save, scenario_styles
+from sim.plots.style import DPI, HEADLINE, Plot, readable, save, scenario_styles
 from sim.report import template, text
 
 FIGURES = "figures"
@@ -73,6 +73,7 @@ def build_report(folder: str | Path) -> Path:
     out = folder / REPORT
     with store.atomic_path(out) as tmp:
         tmp.write_text(html, encoding="utf-8")
+        readable(tmp)
     return out
 
 
@@ -274,7 +275,7 @@ def _sweep_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[str
                 _section("heatmaps", "Two factors together", heat_html)]
     prov = _kv_table([(k, _short(v)) for k, v in data.manifest.items() if not isinstance(v, (dict, list))]
                      + [("Software", _short(data.manifest.get("versions") or {}))]
-                     + [("Seeds", _short(data.manifest.get("seeds") or data.manifest.get("seed") or "?"))])
+                     + [("Replicate seeds", _short(data.manifest.get("replicate_seeds") or "?"))])
     sections += _common_sections(changed, [prov])
     return (f"Parameter sweep: {name}", f"{len(data.factors)} factor(s), {n_points:,} points x {n_reps} replicates",
             sections)
@@ -348,7 +349,7 @@ def _param_value(sc: dict[str, Any], name: str) -> float:
 
 def _short(value: Any) -> str:
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_short(v)}" for k, v in value.items())
+        return ", ".join(f"{k}: {_short(v)}" for k, v in value.items() if v is not None)
     if isinstance(value, (list, tuple)):
         return ", ".join(_short(v) for v in value[:8]) + (f", ... ({len(value)} in all)" if len(value) > 8 else "")
     if isinstance(value, float) and math.isfinite(value):

@@ -42,11 +42,12 @@ def fmt_value(indicator: str, value: float) -> str:
     return f"{value:,.{digits}f} {unit(indicator)}"
 
 
-def fmt_diff(indicator: str, value: float) -> str:
-    """+3.3 (no unit word: the sentence says it)."""
+def fmt_diff(indicator: str, value: float, scale: float | None = None) -> str:
+    """+3.3 (no unit word: the sentence says it); 2 decimals for small non-share values (below 1 in ``scale``)."""
     if value is None or not math.isfinite(value):
         return "n/a"
-    digits = 2 if abs(value) < 1 and not is_share(indicator) else 1
+    size = abs(value) if scale is None or not math.isfinite(scale) else scale
+    digits = 2 if size < 1 and not is_share(indicator) else 1
     return f"{value:+,.{digits}f}"
 
 
@@ -67,27 +68,35 @@ def effects_table(comparison: pd.DataFrame, indicators: list[str] | tuple[str, .
     rows = []
     for r in d.itertuples(index=False):
         zero = includes_zero(r.ci_low, r.ci_high)
-        verdict = ("no CI (one replicate)" if zero is None else
-                   "indistinguishable from zero" if zero else ("higher" if r.diff > 0 else "lower"))
+        verdict = ("no CI (one replicate)" if zero is None else "indistinguishable from zero" if zero
+                   else ("higher (CI excludes zero)" if r.diff > 0 else "lower (CI excludes zero)"))
         rows.append({"scenario": r.scenario, "indicator": r.indicator, "horizon": int(r.horizon),
                      "sentence": effect_sentence(r), "verdict": verdict, "zero": bool(zero) if zero is not None else True})
     return pd.DataFrame(rows, columns=["scenario", "indicator", "horizon", "sentence", "verdict", "zero"])
 
 
-def effect_sentence(r: Any) -> str:
+def effect_sentence(row: Any) -> str:
     """'employment rate after 3 years: 58.1% -> 61.4% (+3.3 points, 95% CI +2.1 to +4.5)'.
 
-    r: a comparison.csv row as a namedtuple (indicator, horizon, base_mean, mean, diff, ci_low, ci_high).
+    row: a comparison.csv row (namedtuple, pandas Series or mapping) with indicator, horizon, base_mean, mean,
+    diff, ci_low, ci_high.
     """
-    ind = r.indicator
-    what = f"{title(ind)[0].lower()}{title(ind)[1:]} {horizon_words(r.horizon)}"
+    r = row._asdict() if hasattr(row, "_asdict") else dict(row)
+    ind = r["indicator"]
+    base, mean, diff, lo, hi = (float(r[k]) for k in ("base_mean", "mean", "diff", "ci_low", "ci_high"))
+    what = f"{title(ind)[0].lower()}{title(ind)[1:]} {horizon_words(r['horizon'])}"
     points = " points" if is_share(ind) else ""
-    change = f"{fmt_value(ind, r.base_mean)} -> {fmt_value(ind, r.mean)}"
-    if includes_zero(r.ci_low, r.ci_high) is None:
+    if is_share(ind):
+        change = f"{fmt_value(ind, base)} -> {fmt_value(ind, mean)}"
+    else:  # the unit once: '250.8 -> 251.5 10k KRW per month'
+        change = f"{fmt_value(ind, base).removesuffix(' ' + unit(ind))} -> {fmt_value(ind, mean)}"
+    finite = [abs(v) for v in (diff, lo, hi) if math.isfinite(v)]
+    scale = max(finite) if finite else None
+    if includes_zero(lo, hi) is None:
         ci = "no CI: a single replicate"
     else:
-        ci = f"95% CI {fmt_diff(ind, r.ci_low)} to {fmt_diff(ind, r.ci_high)}"
-    return f"{what}: {change} ({fmt_diff(ind, r.diff)}{points}, {ci})"
+        ci = f"95% CI {fmt_diff(ind, lo, scale)} to {fmt_diff(ind, hi, scale)}"
+    return f"{what}: {change} ({fmt_diff(ind, diff, scale)}{points}, {ci})"
 
 
 def indistinguishable(comparison: pd.DataFrame, horizon: int, group: str = "all") -> dict[str, list[str]]:
@@ -188,6 +197,6 @@ def mechanism_assumptions(changed: set[str] | list[str]) -> list[dict[str, Any]]
         bullets = [re.sub(r"\s+", " ", b).strip() for b in re.split(r"\n\* ", "\n" + body.split("Assumptions and "
                    "sources:", 1)[-1].strip()) if b.strip()]
         out.append({"name": module.__name__.rsplit(".", 1)[-1].replace("_", " "), "summary": head.strip(),
-                    "bullets": [b.lstrip("* ").replace("``", "") for b in bullets], "involved": bool(uses),
+                    "bullets": [b.lstrip("* ").replace("``", "").replace("**", "") for b in bullets], "involved": bool(uses),
                     "uses": uses})
     return out

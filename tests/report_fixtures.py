@@ -1,0 +1,48 @@
+"""Small results folders (run, compare, sweep) written by the real runner, compare and sweep code.
+
+Shared by test_plots.py, test_report.py and test_browser.py; tiny populations keep them fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.batch.compare import compare
+from sim.batch.runner import run_scenario
+from sim.batch.sweep import sweep
+from sim.experiment import experiment_from_dict
+from sim.scenario import load_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = REPO / "scenarios"
+SMALL = {"replicates": 3, "population": 150, "months": 24, "seed": 11}
+
+
+def make_run(folder: Path, scenario: str = "baseline.yaml", **overrides: object) -> Path:
+    """A run folder (with settlers.parquet) of a scenario file, optionally with dotted overrides."""
+    sc = load_scenario(SCENARIOS / scenario)
+    if overrides:
+        sc = sc.with_overrides(**overrides)
+    run_scenario(sc, progress=False, **SMALL).write(folder)
+    return folder
+
+
+def make_compare(folder: Path) -> Path:
+    """baseline vs grant_cut vs mentorship, paired, horizons 12 and 24 months."""
+    names = ["baseline.yaml", "grant_cut.yaml", "mentorship.yaml"]
+    result = compare([SCENARIOS / n for n in names], horizons=[12, 24], progress=False, workers=1, **SMALL)
+    result.write(folder)
+    return folder
+
+
+def make_sweep(folder: Path) -> Path:
+    """A 3 x 2 factorial over the cash grant and mentorship coverage, 2 replicates per point."""
+    exp = experiment_from_dict({
+        "name": "tiny_sweep", "description": "Grant against mentorship, tiny.", "scenario": "baseline.yaml",
+        "set": {"population.size": 80, "months": 12},
+        "factors": {"policy.cash_grant_million_krw": [5, 10, 20], "policy.mentorship_coverage": [0, 0.5]},
+        "replicates": 2, "seed": 5, "indicators": ["employment_rate", "major_depression", "mean_monthly_wage"],
+        "groups": ["all"], "horizons": [6, 12],
+    }, source="<test>", root=SCENARIOS)
+    sweep(exp, out=folder, workers=1, progress=False)
+    return folder
