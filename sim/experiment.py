@@ -39,9 +39,7 @@ file and key, so the command line exits with code 2.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -330,12 +328,6 @@ class Experiment:
             if check_only and not text.startswith(f"{check_only}:"):
                 text = f"{check_only}: {text}"
             raise ExperimentError(f"{self.source}: factors.{text}") from None
-
-    def digest(self) -> str:
-        """A hash of everything that defines the experiment's results (not its name or description)."""
-        data = {"base": self.base.model_dump(mode="json", exclude={"name", "description"}),
-                "spec": self.spec.model_dump(mode="json", exclude={"name", "description", "scheduler", "scenario"})}
-        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _strip(err: Exception) -> str:

@@ -146,6 +146,23 @@ def load_scenario(path: str | Path) -> Scenario:
     return validate_dict(data, source=str(path))
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (YAML would keep the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"keys must be text, got {key!r}", key_node.start_mark)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' appears twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise ScenarioError(f"{path}: file not found")
@@ -156,7 +173,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as err:
         raise ScenarioError(f"{path}: cannot read ({err})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader that rejects duplicate keys
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -202,7 +219,7 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def validate_dict(data: dict[str, Any], source: str) -> Scenario:
     """Validate a merged mapping; errors become one-line ``ScenarioError``s."""
     try:
-        return Scenario(**data)
+        return Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(f"{source}: {_describe(err)}") from None
     except TypeError as err:  # e.g. keys that are not strings
@@ -227,7 +244,8 @@ def _describe(err: ValidationError) -> str:
         p = PARAM_BY_NAME[leaf]
         unit = f" (valid range {p.low:g} to {p.high:g}, {p.unit})"
     more = f" (and {len(err.errors()) - 1} more problem(s))" if len(err.errors()) > 1 else ""
-    return f"{loc}: {msg}, got {value!r}{unit}{more}"
+    got = "" if repr(value) in msg else f", got {value!r}"
+    return f"{loc}: {msg}{got}{unit}{more}"
 
 
 def _known_keys(loc: tuple[Any, ...]) -> list[str]:

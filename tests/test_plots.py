@@ -155,7 +155,7 @@ def test_response_curve_and_heatmap_draw_the_sweep_means(folders: dict[str, Path
         np.testing.assert_allclose(ax.lines[0].get_ydata(), want.loc[ind].to_numpy(), rtol=1e-12)
         baseline = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
         assert baseline and np.allclose(baseline[0].get_xdata(), 10.0)
-        assert any("million KRW per person" in a.get_xlabel() for a in plot.fig.axes)
+        assert any("million KRW per person" in a.get_xlabel().replace("\n", " ") for a in plot.fig.axes)
     finally:
         style.close(plot)
     assert sweep_plots.heatmap_pairs(sw.sweep, sw.factors) == [tuple(sw.factors)]

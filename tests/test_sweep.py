@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -13,6 +15,7 @@ import pytest
 import sim
 from sim import indicators
 from sim.batch import sweep as sweep_mod
+from sim.batch.backends import LocalBackend
 from sim.batch.runner import run_replicate, run_scenario
 from sim.batch.seeds import replicate_seeds
 from sim.batch.sweep import sobol_indices, sweep
@@ -96,6 +99,24 @@ def test_process_pool_gives_identical_results(tmp_path: Path) -> None:
     a = sweep(tiny(), out=tmp_path / "serial", workers=1, progress=False).data
     b = sweep(tiny(), out=tmp_path / "pool", workers=2, progress=False).data
     pd.testing.assert_frame_equal(a, b)
+
+
+def _die_on_three(x: int) -> int:
+    if x == 3:
+        os._exit(1)  # a worker killed mid-run (as by the OOM killer)
+    return 2 * x
+
+
+def test_killed_worker_fails_its_runs_and_the_pool_carries_on() -> None:
+    tasks = [SimpleNamespace(args=(i,)) for i in range(10)]
+    outcomes = list(LocalBackend(2).run(_die_on_three, tasks))
+    assert sorted(o.task.args[0] for o in outcomes) == list(range(10))  # every task reported once
+    by_task = {o.task.args[0]: o for o in outcomes}
+    assert by_task[3].error is not None and by_task[3].result is None
+    ok = [i for i, o in by_task.items() if o.error is None]
+    assert all(by_task[i].result == 2 * i for i in ok)
+    assert len(ok) >= 4  # only runs in flight when the worker died are lost (at most 4 in flight, plus 2 racing)
+    assert by_task[9].error is None  # tasks submitted after the death ran on a fresh pool
 
 
 def test_failed_runs_are_recorded_exit_1_and_retried(tmp_path: Path, write_yaml, counter, capsys) -> None:

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Protocol
@@ -28,10 +29,6 @@ def _pool_context() -> multiprocessing.context.BaseContext:
         ctx.set_forkserver_preload(PRELOAD)
         return ctx
     return multiprocessing.get_context("spawn")
-
-
-class Task(Protocol):
-    args: tuple[Any, ...]
 
 
 @dataclass
@@ -77,23 +74,36 @@ class LocalBackend:
             return
         it = iter(tasks)
         limit = self.workers * IN_FLIGHT_PER_WORKER
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_pool_context())
+        pools = [self._pool()]
         pending: dict[Future, Any] = {}
+
+        def submit(task: Any) -> None:
+            try:
+                pending[pools[-1].submit(fn, *task.args)] = task
+            except BrokenProcessPool:  # a worker died (killed, out of memory): carry on with a fresh pool
+                pools[-1].shutdown(wait=False, cancel_futures=True)
+                pools.append(self._pool())
+                pending[pools[-1].submit(fn, *task.args)] = task
+
         try:
             for task in islice(it, limit):
-                pending[pool.submit(fn, *task.args)] = task
+                submit(task)
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
                     task = pending.pop(fut)
-                    err = fut.exception()
+                    err = fut.exception()  # the run's exception, or BrokenProcessPool for runs lost with a worker
                     yield Outcome(task, None if err else fut.result(), err)
                     for nxt in islice(it, 1):
-                        pending[pool.submit(fn, *nxt.args)] = nxt
+                        submit(nxt)
         finally:
             for fut in pending:
                 fut.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
+            for pool in pools:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=_pool_context())
 
     def close(self) -> None:
         pass

@@ -24,7 +24,7 @@ from sim.clock import Clock
 from sim.draws import bernoulli_rows, rare_events
 from sim.mechanisms.ties import support_ties
 from sim.params import Parameters
-from sim.state import ABROAD, DIED, HANAWON, IN_SK, LEFT, NO_JOB, RETURNED_NORTH, UNKNOWN, State
+from sim.state import ABROAD, DIED, HANAWON, IN_SK, INACTIVE, LEFT, NO_JOB, RETURNED_NORTH, UNKNOWN, State
 
 ISOLATED_TIES = 1  # support ties at or below which a settler counts as isolated (a household member counts)
 
@@ -84,6 +84,7 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
 def _leave(s: State, rows: np.ndarray, status: int, t: int) -> None:
     s.status[rows] = status
     s.exit_month[rows] = t
+    s.labour[rows] = INACTIVE
     s.job_type[rows] = NO_JOB
     s.wage[rows] = 0.0
     s.counselling_left[rows] = 0

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.params import PARAM_BY_NAME
+from sim.plots.compare import horizon_words
 from sim.plots.data import bands
 from sim.plots.style import HEADLINE, Plot, Style, axis_label, group_label, new_figure, scenario_styles, title, unit
 
@@ -44,6 +45,7 @@ def trajectories(timeseries: dict[str, pd.DataFrame], indicators: tuple[str, ...
                 ax.fill_between(d.month, d.ci_low, d.ci_high, color=st.color, alpha=0.18, linewidth=0)
         ax.set_title(title(ind), fontsize=10)
         ax.set_ylabel(unit(ind))
+        _floor_at_zero(ax)
         ax.set_xticks(np.arange(0, months + 1, 12 if months > 24 else 6))
         ax.set_xlim(1, months)
     for ax in list(axes.flat)[len(present):]:
@@ -63,10 +65,11 @@ def trajectories(timeseries: dict[str, pd.DataFrame], indicators: tuple[str, ...
 
 
 def group_breakdown(summary: pd.DataFrame, indicators: tuple[str, ...] | list[str] = BREAKDOWN_INDICATORS,
-                    style: Style | None = None, scenario: str = "", name: str = "breakdown") -> Plot:
+                    style: Style | None = None, scenario: str = "", months: int | None = None,
+                    name: str = "breakdown") -> Plot:
     """End-of-horizon value by sex, age group and years since arrival, with 95% CI error bars.
 
-    summary: the run's summary.csv (indicator, group, mean, ci_low, ci_high, n).
+    summary: the run's summary.csv (indicator, group, mean, ci_low, ci_high, n); months: its horizon (for the title).
     data: indicator, dimension, group, label, mean, ci_low, ci_high, n.
     """
     style = style or scenario_styles([scenario or "run"])[scenario or "run"]
@@ -95,12 +98,20 @@ def group_breakdown(summary: pd.DataFrame, indicators: tuple[str, ...] | list[st
                 ax.set_ylabel(axis_label(ind, 22), fontsize=9)
             if r == len(present) - 1:
                 ax.set_xlabel(dim_title)
-    horizon = "the horizon"
-    fig.suptitle(f"Breakdown at {horizon} by sex, age and years since arrival{' (' + scenario + ')' if scenario else ''}:"
+        _floor_at_zero(axes[r, 0])  # the row shares its y axis: once all its bars are drawn
+    when = horizon_words(months) if months else "at the horizon"
+    fig.suptitle(f"Breakdown {when} by sex, age and years since arrival{' (' + scenario + ')' if scenario else ''}:"
                  " mean across replicates, bars = 95% CI", fontsize=12)
     caption = ("The same indicators for subgroups of settlers at the end of the simulated period. Error bars are "
                "95% confidence intervals across replicates; a group with few settlers has wide bars.")
     return Plot(name, fig, data, caption)
+
+
+def _floor_at_zero(ax) -> None:
+    """Every indicator is non-negative: cut the axis (and any CI band below it) at zero."""
+    low, high = ax.get_ylim()
+    if low < 0 < high:
+        ax.set_ylim(0, high)
 
 
 SETTLER_PANELS = (

@@ -89,7 +89,8 @@ def _run_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[str, 
         _section("results", "Headline results", _levels_html(run, months)),
         _section("over-time", "Over time", figs.add(run_plots.trajectories({run.name: run.timeseries}, styles=styles))),
         _section("groups", "By sex, age and years since arrival",
-                 figs.add(run_plots.group_breakdown(run.summary, style=styles[run.name], scenario=run.name))),
+                 figs.add(run_plots.group_breakdown(run.summary, style=styles[run.name], scenario=run.name,
+                                                    months=months))),
     ]
     if run.settlers is not None and len(run.settlers):
         thresholds = {k: _param_value(sc, k) for k in ("depression_threshold", "ptsd_threshold")}
