@@ -196,7 +196,9 @@ def _compare_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[s
         _section("scenarios", "Scenarios compared",
                  Markup("<p>Every scenario ran with common random numbers: replicate <em>i</em> of each scenario "
                         "used the same seed and the same initial settlers, so differences come from the policies, "
-                        "not from chance.</p>") + scen_html + Markup("".join(diff_parts))),
+                        "not from chance.</p>") + scen_html
+                 + Markup(f"<h3>{escape(data.base)} (the base)</h3>") + _params_html(base_sc)
+                 + Markup("".join(diff_parts))),
         _section("effects", "Headline effects", effects_html),
         _section("effect-plot", "Effects on every indicator",
                  figs.add(compare_plots.effects(comp, last, styles=styles, base=data.base))),
