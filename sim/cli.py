@@ -127,17 +127,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def write_report(out: Path, args: argparse.Namespace) -> None:
-    """figures/ and report.html for a results folder just written (unless --no-report)."""
+def write_report(out: Path, args: argparse.Namespace) -> bool:
+    """figures/ and report.html for a results folder just written (unless --no-report); False if that failed.
+
+    The results are on disk either way, so a failure is one line on stderr, not an exception.
+    """
     if getattr(args, "no_report", False):
-        return
+        return True
     from sim.report import build_report
 
     try:
         path = build_report(out)
     except Exception as err:
-        raise RuntimeError(f"results are saved in {out}, but the report failed: {err}") from err
+        if os.environ.get("RESETTLE_DEBUG"):
+            raise
+        print(f"error: results are saved in {out}, but the report failed: {type(err).__name__}: {err} "
+              f"(retry with 'resettle report {out}')", file=sys.stderr)
+        return False
     print(f"report: {path}")
+    return True
 
 
 def _horizons(text: str) -> list[int]:
@@ -164,8 +172,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     result.write(out)
     print("\n".join(format_comparison(result, SUMMARY_INDICATORS)))
     print(f"results: {out} (comparison.csv and one folder per scenario)")
-    write_report(out, args)
-    return EXIT_OK
+    return EXIT_OK if write_report(out, args) else EXIT_FAILURE
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -179,13 +186,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
           f"{c['done']} runs done ({c['computed']} now, {c['reused']} reused), {c['failed']} failed, "
           f"{result.manifest['seconds']:.1f} s")
     print(f"results: {result.out}")
-    write_report(result.out, args)
+    report_ok = write_report(result.out, args)
     if not result.ok:
         print(f"error: {len(result.failures)} run(s) failed (rerun the same command to retry them):", file=sys.stderr)
         for f in result.failures.itertuples():
             print(f"  point {f.point} replicate {f.replicate} (run {f.run}): {f.error}", file=sys.stderr)
         return EXIT_FAILURE
-    return EXIT_OK
+    return EXIT_OK if report_ok else EXIT_FAILURE
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -200,8 +207,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                   f"{len(result.seeds)} replicates, {result.scenario.population.size} settlers "
                   f"({result.seconds:.1f} s)")
     print(f"results: {out}")
-    write_report(out, args)
-    return EXIT_OK
+    return EXIT_OK if write_report(out, args) else EXIT_FAILURE
 
 
 def print_summary(summary: pd.DataFrame, title: str) -> None:

@@ -129,6 +129,22 @@ def test_effect_plot_is_comparison_csv_ordered_by_size(folders: dict[str, Path])
         style.close(plot)
 
 
+def test_a_scenario_has_one_colour_in_every_figure(folders: dict[str, Path]) -> None:
+    cmp = pdata.load_compare(folders["compare"])
+    traj = run_plots.trajectories({n: r.timeseries for n, r in cmp.runs.items()})
+    eff = compare_plots.effects(cmp.comparison, 24, base=cmp.base)
+    try:
+        line_colour = {ln.get_label(): mcolors.to_hex(ln.get_color()) for ln in traj.fig.axes[0].lines}
+        legend = {h.get_label(): mcolors.to_hex(h.get_color()) for h in eff.fig.legends[0].legend_handles
+                  if h.get_label() in cmp.runs}
+        assert set(legend) == {"grant_cut", "mentorship"}
+        assert all(legend[n] == line_colour[n] for n in legend)
+        assert len(set(line_colour.values())) == 3
+    finally:
+        style.close(traj)
+        style.close(eff)
+
+
 def test_sweep_point_means_equal_the_saved_summary(folders: dict[str, Path]) -> None:
     sw = pdata.load_sweep(folders["sweep"])
     assert sw.factors == ["policy.cash_grant_million_krw", "policy.mentorship_coverage"]

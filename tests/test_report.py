@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from report_fixtures import make_compare, make_run, make_sweep
+from report_fixtures import SCENARIOS, make_compare, make_run, make_sweep
 
 from sim.cli import main
 from sim.report import build_report, text
@@ -133,3 +133,23 @@ def test_cli_report_bad_folder_exits_2_with_one_line(tmp_path: Path, capsys, cas
     err = capsys.readouterr().err
     assert err.startswith("error: ") and str(target) in err and err.count("\n") == 1
     assert "Traceback" not in err
+
+
+def test_run_writes_the_report_and_a_report_failure_keeps_the_results(tmp_path: Path, capsys, monkeypatch) -> None:
+    args = ["run", str(SCENARIOS / "baseline.yaml"), "--population", "60", "--months", "3", "--replicates", "2",
+            "--quiet"]
+    assert main([*args, "--out", str(tmp_path / "ok")]) == 0
+    assert f"report: {tmp_path / 'ok' / 'report.html'}" in capsys.readouterr().out
+    assert (tmp_path / "ok" / "figures" / "trajectories.png").is_file()
+
+    def broken(folder: Path) -> Path:
+        raise ValueError("cannot draw")
+
+    import sim.report
+
+    monkeypatch.delenv("RESETTLE_DEBUG", raising=False)
+    monkeypatch.setattr(sim.report, "build_report", broken)
+    assert main([*args, "--out", str(tmp_path / "bad")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "results are saved in" in err and "cannot draw" in err
+    assert (tmp_path / "bad" / "summary.csv").is_file() and not (tmp_path / "bad" / "report.html").exists()

@@ -27,6 +27,7 @@ from scipy.special import expit
 from sim.clock import Clock
 from sim.mechanisms.ties import support_ties
 from sim.params import Parameters
+from sim.rows import Rows
 from sim.state import EMPLOYED, IN_SK, UNEMPLOYED, State
 
 RECENT_MONTHS = 12
@@ -34,48 +35,48 @@ RECENT_MONTHS = 12
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
     t = clock.month
-    idx = np.flatnonzero(s.status == IN_SK)
-    if idx.size == 0:
+    rows = Rows(s.status == IN_SK)
+    if rows.count == 0:
         return
-    n = idx.size
-    treated = s.counselling_left[idx] > 0
+    of = rows.of  # values at the rows (never modified in place)
+    treated = of(s.counselling_left) > 0
     course = max(1.0, p.counselling_course_months)
 
-    ptsd = s.ptsd[idx] * (1 - p.ptsd_recovery_rate)
+    ptsd = of(s.ptsd) * (1 - p.ptsd_recovery_rate)
     ptsd -= p.treatment_ptsd_smd * p.symptom_sd / course * treated
     ptsd = np.clip(ptsd, 0, 1)
-    s.ptsd[idx] = ptsd
+    rows.put(s.ptsd, ptsd)
 
-    ties = support_ties(s, idx)
+    ties = support_ties(s, None if rows.dense else rows.idx)
     lonely_target = 1 / (1 + ties / p.loneliness_half_ties)
-    loneliness = s.loneliness[idx]
-    loneliness += p.loneliness_adjust_rate * (lonely_target - loneliness)
-    s.loneliness[idx] = loneliness
+    loneliness = of(s.loneliness)
+    loneliness = (loneliness + p.loneliness_adjust_rate * (lonely_target - loneliness)).astype(s.loneliness.dtype)
+    rows.put(s.loneliness, loneliness)
 
-    recent_disc = (t - s.last_discrimination[idx]) < RECENT_MONTHS
-    money_stress = s.money_stress[idx]
-    labour = s.labour[idx]
+    recent_disc = (t - of(s.last_discrimination)) < RECENT_MONTHS
+    money_stress = of(s.money_stress)
+    labour = of(s.labour)
     target = (p.depression_base
               + p.depression_from_money * money_stress
               + p.depression_from_unemployment * (labour == UNEMPLOYED)
               + p.depression_from_loneliness * loneliness
               + p.depression_from_discrimination * recent_disc
               + p.depression_from_ptsd * ptsd)
-    depression = s.depression[idx]
+    depression = of(s.depression)
     dep = depression + p.depression_adjust_rate * (target - depression)
-    dep += rng.normal(0.0, p.depression_noise_sd, n)
+    dep += rng.normal(0.0, p.depression_noise_sd, rows.size)
     dep -= p.treatment_depression_smd * p.symptom_sd / course * treated
     depression = np.clip(dep, 0, 1).astype(s.depression.dtype)
-    s.depression[idx] = depression
-    s.depression_ever[idx] |= depression > p.depression_threshold
-    s.ptsd_ever[idx] |= ptsd > p.ptsd_threshold
+    rows.put(s.depression, depression)
+    rows.put(s.depression_ever, of(s.depression_ever) | (depression > p.depression_threshold))
+    rows.put(s.ptsd_ever, of(s.ptsd_ever) | (ptsd > p.ptsd_threshold))
 
     logit = (p.ideation_base_logit + p.ideation_depression_logit * depression
-             + p.ideation_trauma_logit * s.trauma[idx] + p.ideation_discrimination_logit * recent_disc)
-    s.last_ideation[idx[rng.random(n) < expit(logit)]] = t
+             + p.ideation_trauma_logit * of(s.trauma) + p.ideation_discrimination_logit * recent_disc)
+    s.last_ideation[rows.index(rows.where(rng.random(rows.size) < expit(logit)))] = t
 
     index = (p.satisfaction_base - p.satisfaction_depression * depression
              - p.satisfaction_money * money_stress
              + p.satisfaction_employment * (labour == EMPLOYED)
-             - p.satisfaction_discrimination * recent_disc + s.satisfaction_propensity[idx])
-    s.satisfied[idx] = index > 0
+             - p.satisfaction_discrimination * recent_disc + of(s.satisfaction_propensity))
+    rows.put(s.satisfied, index > 0)

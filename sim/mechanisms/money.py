@@ -26,6 +26,7 @@ import numpy as np
 from sim.clock import Clock
 from sim.mechanisms.arrival import hanawon_months
 from sim.params import Parameters
+from sim.rows import Rows
 from sim.state import EMPLOYED, HANAWON, IN_SK, TRAINING, State
 
 PENSION_AGE = 65  # age from which the welfare system does not expect work (Korean basic pension age)
@@ -34,54 +35,56 @@ SINGLE_CARER_MAX_AGE = 50  # assumption: carers of dependent children are below 
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
     t = clock.month
-    idx = np.flatnonzero((s.status == IN_SK) & (s.labour != HANAWON))
-    if idx.size == 0:
+    rows = Rows((s.status == IN_SK) & (s.labour != HANAWON))
+    if rows.count == 0:
         return
-    labour = s.labour[idx]
+    of = rows.of  # values at the rows (never modified in place)
+    labour = of(s.labour)
     employed = labour == EMPLOYED
-    wage = s.wage[idx] * employed  # x flag: "value if flag else 0" without branches
+    wage = of(s.wage) * employed  # x flag: "value if flag else 0" without branches
 
-    instalment = np.minimum(s.grant_instalment[idx], s.grant_left[idx])
-    s.grant_left[idx] -= instalment
+    grant_left = of(s.grant_left)
+    instalment = np.minimum(of(s.grant_instalment), grant_left)
+    rows.put(s.grant_left, grant_left - instalment)
 
-    incentive = s.incentive_per_month[idx] * (employed & (s.tenure[idx] >= s.incentive_min_tenure[idx])
-                                              & (t < s.incentive_until[idx]))
-    stipend = s.stipend[idx] * (labour == TRAINING)
+    incentive = of(s.incentive_per_month) * (employed & (of(s.tenure) >= of(s.incentive_min_tenure))
+                                             & (t < of(s.incentive_until)))
+    stipend = of(s.stipend) * (labour == TRAINING)
 
-    savings_until = s.savings_until[idx]
+    savings_until = of(s.savings_until)
     in_account = employed & (t < savings_until)
-    saved = np.minimum(s.savings_match_max[idx], p.savings_rate_of_wage * wage) * in_account
-    savings = s.savings[idx] + 2 * saved
+    saved = np.minimum(of(s.savings_match_max), p.savings_rate_of_wage * wage) * in_account
+    savings = of(s.savings) + 2 * saved
     released = savings * ((t == savings_until) & (savings > 0))
-    s.savings[idx] = savings - released
+    rows.put(s.savings, savings - released)
 
-    age_months = t - s.birth_month[idx]  # age >= A years  <=>  age_months >= 12 A
-    children = s.children[idx]
-    health_limit = s.health_limit[idx]
+    age_months = t - of(s.birth_month)  # age >= A years  <=>  age_months >= 12 A
+    children = of(s.children)
+    health_limit = of(s.health_limit)
     standard = p.livelihood_standard_10k_krw * (1 + p.benefit_child_weight * children)
-    months_settled = t - s.arrival_month[idx]
+    months_settled = t - of(s.arrival_month)
     not_expected_to_work = (health_limit | (age_months >= 12 * PENSION_AGE)
-                            | ((children > 0) & s.lives_alone[idx] & (age_months < 12 * SINGLE_CARER_MAX_AGE)))
+                            | ((children > 0) & of(s.lives_alone) & (age_months < 12 * SINGLE_CARER_MAX_AGE)))
     grace = months_settled < p.benefit_grace_months + hanawon_months(p)
     eligible = (wage < standard) & (not_expected_to_work | grace)
-    receiving = eligible & s.benefit[idx]
-    new = np.flatnonzero(eligible & ~receiving)  # take-up drawn only where it matters
+    receiving = eligible & of(s.benefit)
+    new = rows.where(eligible & ~receiving)  # take-up drawn only where it matters
     receiving[new[rng.random(new.size) < p.benefit_takeup]] = True
-    s.benefit[idx] = receiving
+    rows.put(s.benefit, receiving)
     benefit = (standard - wage) * receiving
 
     income = wage + instalment + incentive + stipend + benefit + released
-    medical_gap = health_limit & (t >= s.medical_until[idx])
-    costs = (p.living_cost_10k_krw + p.child_cost_10k_krw * children + s.rent[idx]
+    medical_gap = health_limit & (t >= of(s.medical_until))
+    costs = (p.living_cost_10k_krw + p.child_cost_10k_krw * children + of(s.rent)
              + p.health_cost_10k_krw * medical_gap)
-    cash = s.cash[idx] + income - costs - saved
+    cash = of(s.cash) + income - costs - saved
     borrowed = np.maximum(0.0, -cash)
     cash = np.maximum(cash, 0.0)
-    debt = s.debt[idx] + borrowed
+    debt = of(s.debt) + borrowed
     repay = np.minimum(debt, p.debt_repayment_share * cash)
     cash -= repay
     debt -= repay
-    s.cash[idx] = cash
-    s.debt[idx] = debt
-    s.income[idx] = income
-    s.money_stress[idx] = np.clip(1 - (cash - debt) / (p.stress_buffer_months * costs), 0, 1)
+    rows.put(s.cash, cash)
+    rows.put(s.debt, debt)
+    rows.put(s.income, income)
+    rows.put(s.money_stress, np.clip(1 - (cash - debt) / (p.stress_buffer_months * costs), 0, 1))

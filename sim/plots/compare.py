@@ -39,7 +39,7 @@ def effects(comparison: pd.DataFrame, horizon: int, group: str = "all", styles: 
     """
     data = effect_rows(comparison, horizon, group).copy()
     scenarios = list(dict.fromkeys(data.scenario))
-    styles = styles or scenario_styles(scenarios)
+    styles = styles or scenario_styles([base, *scenarios] if base else scenarios)  # base first, as in trajectories
     data["unit"] = [diff_label(i) for i in data.indicator]
     data["includes_zero"] = ~((data.ci_low > 0) | (data.ci_high < 0))
     # panels: one unit each, the unit with most indicators first; rows ordered by the largest |diff|

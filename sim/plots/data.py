@@ -163,6 +163,8 @@ def load_sweep(folder: str | Path) -> SweepData:
     """Read a sweep folder; factors are the columns of sweep.parquet besides the tidy ones."""
     folder = Path(folder)
     df = _read_table(folder / "sweep.parquet", SWEEP_COLUMNS)
+    if df.value.notna().sum() == 0:
+        raise ResultsError(f"{folder / 'sweep.parquet'}: no finished runs to draw")
     manifest = _read_json(folder / "manifest.json")
     known = set(SWEEP_COLUMNS) | {"run_id", "seed", "scenario", "status", "error"}
     factors = [c for c in df.columns if c not in known]

@@ -36,18 +36,20 @@ def trajectories(timeseries: dict[str, pd.DataFrame], indicators: tuple[str, ...
     fig, axes = new_figure(nrows, ncols, width=4.0 * ncols, height=2.9 * nrows + 0.9, sharex=True)
     months = int(data.month.max()) if len(data) else 12
     for ax, ind in zip(axes.flat, present):
-        for s in timeseries:
+        step = max(1, months // 5)
+        for k, s in enumerate(timeseries):
             d = data[(data.scenario == s) & (data.indicator == ind)].sort_values("month")
             st = styles[s]
+            # markers staggered between scenarios so they do not hide each other (greyscale print)
             ax.plot(d.month, d["mean"], color=st.color, linestyle=st.linestyle, marker=st.marker,
-                    markevery=max(1, months // 5), markersize=5, linewidth=1.8, label=s)
+                    markevery=(k * step // len(timeseries), step), markersize=5, linewidth=1.8, label=s)
             if d.ci_low.notna().any():
                 ax.fill_between(d.month, d.ci_low, d.ci_high, color=st.color, alpha=0.18, linewidth=0)
         ax.set_title(title(ind), fontsize=10)
         ax.set_ylabel(unit(ind))
         _floor_at_zero(ax)
         ax.set_xticks(np.arange(0, months + 1, 12 if months > 24 else 6))
-        ax.set_xlim(1, months)
+        ax.set_xlim(*((1, months) if months > 1 else (0.5, 1.5)))
     for ax in list(axes.flat)[len(present):]:
         ax.set_visible(False)
     for ax in axes[-1]:
@@ -76,7 +78,7 @@ def group_breakdown(summary: pd.DataFrame, indicators: tuple[str, ...] | list[st
     rows = []
     for dim, _ in DIMENSIONS:
         sub = summary[summary.indicator.isin(indicators) & summary.group.str.startswith(f"{dim}=")]
-        rows.append(sub.assign(dimension=dim, label=sub.group.str.partition("=")[2]))
+        rows.append(sub.assign(dimension=dim, label=[g.partition("=")[2] for g in sub.group]))
     data = pd.concat(rows, ignore_index=True)[["indicator", "dimension", "group", "label", "mean", "ci_low",
                                                 "ci_high", "n"]]
     present = [i for i in indicators if i in set(data.indicator)]

@@ -15,6 +15,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter
 
 from sim.params import PARAM_BY_NAME
 from sim.plots.compare import horizon_words
@@ -24,6 +25,7 @@ from sim.plots.style import HEADLINE, OKABE_ITO, Plot, axis_label, new_figure, t
 MAX_LEVELS = 12  # a factor with more distinct values is binned (sampled designs)
 BINS = 8
 MAX_INDICATORS = 6
+LOG_RATIO = 20  # a positive factor whose largest value is this many times its smallest gets a log axis
 
 
 def factor_label(factor: str, width: int = 40) -> str:
@@ -112,10 +114,17 @@ def response_curves(sweep: pd.DataFrame, factor: str, factors: list[str], baseli
             ax.axvline(base, color="black", linestyle="--", linewidth=1.2, label=f"baseline ({base:g})")
         ax.set_title(title(ind), fontsize=10)
         ax.set_ylabel(unit(ind))
+        low, high = ax.get_ylim()
+        if low < 0 < high:  # indicators are non-negative: cut CI bands at zero
+            ax.set_ylim(0, high)
+    values = sweep[factor].dropna()
+    if len(values) and values.min() > 0 and values.max() / values.min() >= LOG_RATIO:
+        axes[0, 0].set_xscale("log")  # shared x: a factor spanning orders of magnitude (log-uniform)
+        axes[0, 0].xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     for ax in list(axes.flat)[len(indicators):]:
         ax.set_visible(False)
     for ax in axes[-1]:
-        ax.set_xlabel(factor_label(factor, 34))
+        ax.set_xlabel(factor_label(factor, 34) + (" (log scale)" if axes[0, 0].get_xscale() == "log" else ""))
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=len(labels))
     how = "binned point means" if binned else "mean over replicates and the other factors"
