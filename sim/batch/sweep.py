@@ -283,6 +283,8 @@ def _assemble(out: Path, exp: Experiment, design: pd.DataFrame, tasks: list[RunT
                 if not frames:
                     continue
                 df = pd.concat(frames, ignore_index=True)
+                if df.empty:  # every kept cell undefined (e.g. all still in Hanawon at a short horizon)
+                    continue
                 for j, name in enumerate(factors):
                     df.insert(j, name, design.at[point, name])
                 df.insert(0, "point", np.int32(point))
