@@ -25,7 +25,7 @@ from collections.abc import Callable
 import numpy as np
 
 ALL = slice(None)  # passed to a probability function meaning "every trial"
-SPARSE_BELOW = 0.1  # above this success probability a uniform per trial is as cheap as sampling the subset
+SPARSE_BELOW = 0.4  # above this success probability a uniform per trial is as cheap as sampling the subset
 
 
 def bernoulli_rows(rng: np.random.Generator, n: int, p: float) -> np.ndarray:

@@ -169,7 +169,9 @@ def compute(s: State, t: int, p: Parameters, scale: float) -> np.ndarray:
 
     survey_c = np.bincount(in_survey, minlength=N_CELLS + 1)[:N_CELLS].astype(np.float64)
     lf_c = employed_c + unemployed_c
-    settled_c, benefit_c = _flag_counts(np.where(settled, c, OUT), [settled, s.benefit]).T
+    in_settled = np.where(settled, c, OUT)
+    settled_c = np.bincount(in_settled, minlength=N_CELLS + 1)[:N_CELLS].astype(np.float64)
+    benefit_c = np.bincount(in_settled, weights=s.benefit, minlength=N_CELLS + 1)[:N_CELLS]
     by_status = np.bincount(c * len(STATUS_NAMES) + status, minlength=N_CELLS * len(STATUS_NAMES))
     by_status = by_status.reshape(N_CELLS, len(STATUS_NAMES)).astype(np.float64)
     died = np.flatnonzero((status == DIED) & (s.exit_month > t - PAST_YEAR))  # few rows

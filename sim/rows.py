@@ -47,6 +47,12 @@ class Rows:
         """Local positions where ``local_mask`` holds, among the rows."""
         return np.flatnonzero(local_mask & self.mask) if self.dense else np.flatnonzero(local_mask)
 
-    def index(self, positions: np.ndarray) -> np.ndarray:
-        """State rows of local ``positions``."""
-        return positions if self.dense else self.idx[positions]
+    def index(self, positions: np.ndarray | slice) -> np.ndarray:
+        """State rows of local ``positions`` (an index array, or a slice such as ``sim.draws.ALL``)."""
+        if self.dense:
+            return np.arange(self.size)[positions] if isinstance(positions, slice) else positions
+        return self.idx[positions]
+
+    def keep(self, positions: np.ndarray) -> np.ndarray:
+        """The local ``positions`` that are rows (all of them when sparse)."""
+        return positions[self.mask[positions]] if self.dense else positions

@@ -116,8 +116,9 @@ class State:
         self.n = int(n)
         for name, (dtype, initial, _) in COLUMNS.items():
             setattr(self, name, np.full(self.n, initial, dtype=dtype))
-        self.tie_a = np.zeros(0, dtype=np.int32)
-        self.tie_b = np.zeros(0, dtype=np.int32)
+        # row indices as np.intp: numpy indexes with intp directly (int32 index arrays cost a conversion each use)
+        self.tie_a = np.zeros(0, dtype=np.intp)
+        self.tie_b = np.zeros(0, dtype=np.intp)
 
     # ---- derived views (cheap, computed where needed)
     def age_years(self, month: int) -> np.ndarray:
@@ -135,12 +136,14 @@ class State:
     def add_ties(self, a: np.ndarray, b: np.ndarray) -> None:
         """Append undirected ties (self-ties dropped)."""
         keep = a != b
-        self.tie_a = np.concatenate([self.tie_a, a[keep].astype(np.int32)])
-        self.tie_b = np.concatenate([self.tie_b, b[keep].astype(np.int32)])
+        self.tie_a = np.concatenate([self.tie_a, a[keep].astype(np.intp)])
+        self.tie_b = np.concatenate([self.tie_b, b[keep].astype(np.intp)])
 
     def keep_ties(self, mask: np.ndarray) -> None:
-        self.tie_a = self.tie_a[mask]
-        self.tie_b = self.tie_b[mask]
+        """Keep the ties where ``mask`` (shape (n_ties,)) holds."""
+        if not mask.all():
+            self.tie_a = self.tie_a[mask]
+            self.tie_b = self.tie_b[mask]
 
     def count_ties(self) -> np.ndarray:
         """Ties per settler from the tie list, shape (n,)."""

@@ -121,6 +121,7 @@ class ReferenceSettler(mesa.Agent):
     def leave(self, status: int, t: int) -> None:
         self.status = status
         self.exit_month = t
+        self.labour = INACTIVE
         self.job_type = NO_JOB
         self.wage = 0.0
         self.counselling_left = 0

@@ -46,6 +46,7 @@ FITTED: dict[str, tuple[float, float, bool]] = {
     "lf_entry_rate": (0.01, 0.3, True),
     "lf_exit_rate": (0.003, 0.06, True),
     "care_exit_multiplier": (1.0, 12.0, True),
+    "health_exit_multiplier": (1.0, 12.0, True),
     "job_offer_rate": (0.1, 1.5, True),
     "separation_temporary": (0.01, 0.1, True),
     "separation_day": (0.02, 0.3, True),

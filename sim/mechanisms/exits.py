@@ -49,7 +49,7 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
         return 1 - (1 - annual) ** (1 / 12)
 
     # mortality rises with age, so the oldest settler's rate bounds everyone's (thinning: computed for candidates only)
-    oldest = np.flatnonzero(s.birth_month[idx] == s.birth_month[idx].min())[:1]
+    oldest = np.argmin(s.birth_month[idx], keepdims=True)
     impulse = np.flatnonzero(s.last_ideation[idx] == t)
     suicide = impulse[rng.random(impulse.size) < p.suicide_rate_ideation]
     dies = np.union1d(suicide, rare_events(rng, idx.size, float(monthly_death(oldest)[0]), monthly_death))

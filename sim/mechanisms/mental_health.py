@@ -64,16 +64,16 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
               + p.depression_from_ptsd * ptsd)
     depression = of(s.depression)
     dep = depression + p.depression_adjust_rate * (target - depression)
-    dep += rng.normal(0.0, p.depression_noise_sd, rows.size)
+    dep += rng.standard_normal(rows.size, dtype=np.float32) * np.float32(p.depression_noise_sd)  # N(0, sd)
     dep -= p.treatment_depression_smd * p.symptom_sd / course * treated
     depression = np.clip(dep, 0, 1).astype(s.depression.dtype)
     rows.put(s.depression, depression)
     rows.put(s.depression_ever, of(s.depression_ever) | (depression > p.depression_threshold))
     rows.put(s.ptsd_ever, of(s.ptsd_ever) | (ptsd > p.ptsd_threshold))
 
-    logit = (p.ideation_base_logit + p.ideation_depression_logit * depression
-             + p.ideation_trauma_logit * of(s.trauma) + p.ideation_discrimination_logit * recent_disc)
-    s.last_ideation[rows.index(rows.where(rng.random(rows.size) < expit(logit)))] = t
+    logit = (p.ideation_base_logit + p.ideation_depression_logit * depression  # float32 throughout
+             + p.ideation_trauma_logit * of(s.trauma) + np.float32(p.ideation_discrimination_logit) * recent_disc)
+    s.last_ideation[rows.index(rows.where(rng.random(rows.size, dtype=np.float32) < expit(logit)))] = t
 
     index = (p.satisfaction_base - p.satisfaction_depression * depression
              - p.satisfaction_money * money_stress

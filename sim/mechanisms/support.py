@@ -22,6 +22,7 @@ import numpy as np
 
 from sim.clock import Clock
 from sim.params import MONTHS_PER_YEAR, Parameters
+from sim.rows import Rows
 from sim.state import HANAWON, IN_SK, UNEMPLOYED, State
 
 
@@ -29,42 +30,42 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
     t = clock.month
     present = s.status == IN_SK
     s.counselling_left -= s.counselling_left > 0
-    idx = np.flatnonzero(present & (s.labour != HANAWON))
-    if idx.size == 0:
+    rows = Rows(present & (s.labour != HANAWON))
+    if rows.count == 0:
         return
-    n = idx.size
-    in_need = (s.depression[idx] > p.depression_threshold) | (s.ptsd[idx] > p.ptsd_threshold)
+    of, n = rows.of, rows.count  # values at the rows (never modified in place); settlers served
+    in_need = (of(s.depression) > p.depression_threshold) | (of(s.ptsd) > p.ptsd_threshold)
 
     # outreach
-    flagged = in_need | (s.loneliness[idx] > p.outreach_loneliness_flag) | (s.labour[idx] == UNEMPLOYED)
+    flagged = in_need | (of(s.loneliness) > p.outreach_loneliness_flag) | (of(s.labour) == UNEMPLOYED)
     base = p.outreach_contacts_per_year / MONTHS_PER_YEAR
-    flagged_share = flagged.mean()
+    flagged_share = np.count_nonzero(flagged & rows.mask if rows.dense else flagged) / n
     weight = (1 - p.outreach_targeting) + (p.outreach_targeting * flagged / flagged_share if flagged_share > 0 else 0)
-    contacted = np.flatnonzero(rng.random(n) < np.minimum(1.0, base * weight))
+    contacted = rows.where(rng.random(rows.size) < np.minimum(1.0, base * weight))
     monitored = contacted[rng.random(contacted.size) < p.outreach_surveillance_share]  # drawn for the contacted only
-    monitoring = np.zeros(n, dtype=bool)
+    monitoring = np.zeros(rows.size, dtype=bool)
     monitoring[monitored] = True
-    supportive = np.zeros(n, dtype=bool)
+    supportive = np.zeros(rows.size, dtype=bool)
     supportive[contacted] = True
     supportive &= ~monitoring
     # "x (1 + change x flag)": the same as "changed if flag else unchanged", without branches
-    trust = s.trust[idx]
-    trust += p.trust_gain_support * (1 - trust) * supportive
+    trust = of(s.trust) + p.trust_gain_support * (1 - of(s.trust)) * supportive
     trust *= 1 - p.trust_loss_surveillance * monitoring
-    trust *= 1 - p.trust_loss_discrimination * (s.last_discrimination[idx] == t)
-    s.trust[idx] = trust
-    s.last_contact[idx[contacted]] = t
+    trust *= 1 - p.trust_loss_discrimination * (of(s.last_discrimination) == t)
+    rows.put(s.trust, trust)
+    s.last_contact[rows.index(contacted)] = t
 
     # counselling demand against capacity (help-seeking and referral drawn only where they can matter)
-    counselling_left = s.counselling_left[idx]
-    could_start = np.flatnonzero(in_need & (counselling_left == 0))
-    registered = could_start[s.hana_registered[idx[could_start]]]
+    counselling_left = of(s.counselling_left)
+    could_start = rows.where(in_need & (counselling_left == 0))
+    registered = could_start[of(s.hana_registered)[could_start]]
     asks = registered[rng.random(registered.size)
-                      < p.help_seeking_base * (trust[registered] / p.trust_initial) * (1 - s.loneliness[idx[registered]])]
+                      < p.help_seeking_base * (trust[registered] / p.trust_initial) * (1 - of(s.loneliness)[registered])]
     offered = could_start[supportive[could_start]]
     referred = offered[rng.random(offered.size) < p.referral_on_contact]
-    demand = idx[np.union1d(asks, referred)]
-    slots = p.counselling_slots_per_1000 * n / 1000 - np.count_nonzero(counselling_left > 0)
+    demand = rows.index(np.union1d(asks, referred))
+    in_care = counselling_left > 0
+    slots = p.counselling_slots_per_1000 * n / 1000 - np.count_nonzero(in_care & rows.mask if rows.dense else in_care)
     slots = int(np.floor(slots + rng.random())) if slots > 0 else 0  # stochastic rounding keeps small samples unbiased
     if demand.size > slots:
         demand = rng.choice(demand, size=slots, replace=False)
