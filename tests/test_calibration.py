@@ -104,13 +104,13 @@ RECOVERY_TOLERANCE = 0.1  # of each parameter's fitting range (on its search sca
 
 def _synthetic_problem(values: dict[str, float]) -> Problem:
     """Three parameters, each with its own figure: satisfaction, discrimination, unemployment 2022-2025."""
-    scenario = Scenario(name="synthetic", population={"mode": "cohort", "size": 1000}, start="2021-01",
-                        months=12, replicates=2, seed=7)
+    scenario = Scenario(name="synthetic", population={"mode": "cohort", "size": 1500}, start="2021-01",
+                        months=12, replicates=3, seed=7)
     t = SHIPPED[SHIPPED.indicator.isin(["life_satisfaction", "discrimination_past_year", "unemployment_rate"])]
     t = t.reset_index(drop=True)
-    problem = Problem(scenario, t, tuple(TRUTH), {n: FITTED[n] for n in TRUTH}, replicates=2)
+    problem = Problem(scenario, t, tuple(TRUTH), {n: FITTED[n] for n in TRUTH}, replicates=3)
     made = Evaluator(problem).simulate([values]).mean(axis=(0, 1))
-    return Problem(scenario, t.assign(value=made), tuple(TRUTH), {n: FITTED[n] for n in TRUTH}, replicates=2)
+    return Problem(scenario, t.assign(value=made), tuple(TRUTH), {n: FITTED[n] for n in TRUTH}, replicates=3)
 
 
 def test_calibration_recovers_known_parameters_from_synthetic_targets() -> None:
@@ -118,7 +118,7 @@ def test_calibration_recovers_known_parameters_from_synthetic_targets() -> None:
     from a start far from them, each parameter to within 10% of its search range."""
     problem = _synthetic_problem(TRUTH)
     start = {"satisfaction_base": 0.0, "discrimination_rate": 0.012, "job_offer_rate": 1.2}
-    result = calibrate(problem, budget=40, start=start, progress=False)
+    result = calibrate(problem, budget=60, start=start, progress=False)
     found, truth = problem.to_unit(result.values), problem.to_unit(TRUTH)
     assert np.abs(found - truth).max() < RECOVERY_TOLERANCE, (result.values, result.status)
     assert result.fit_table().within.all()

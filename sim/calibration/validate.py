@@ -99,6 +99,7 @@ def figure(table: pd.DataFrame, path: str | Path) -> None:
             ax.errorbar([xi], [m], yerr=[[m - lo], [hi - m]], fmt="s", color=c, capsize=3)
         ax.set_title(name.replace("_", " "), fontsize=8)
         ax.set_xticks(sorted(set(x)))
+        ax.set_xlim(x.min() - 0.6, x.max() + 0.6)
         ax.tick_params(labelsize=7)
         ax.set_ylabel(d["unit"].iloc[0], fontsize=7)
     for ax in axes.flat[len(names):]:
