@@ -243,7 +243,8 @@ def add_calibration_commands(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--targets", type=Path, help="targets CSV (default: sim/data/targets.csv)")
         p.add_argument("--population", type=_positive("settlers"), default=size, help=f"settlers simulated (default {size})")
         p.add_argument("--replicates", type=_positive("replicates"), default=reps, help=f"replicates (default {reps})")
-        p.add_argument("--seed", type=_seed, help="base seed (default: the history scenario's)")
+        p.add_argument("--seed", type=_seed, help="base seed (default: the history scenario's for calibrate, "
+                       "another for validate)")
         p.add_argument("--workers", type=_positive("workers"), default=1, help="local processes (default 1)")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
     cal.add_argument("--budget", type=_positive("evaluations"), default=200,

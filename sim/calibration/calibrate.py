@@ -63,7 +63,7 @@ FITTED: dict[str, tuple[float, float, bool]] = {
     "ptsd_lifetime_at_arrival": (0.0, 0.2, False),
     "ptsd_recovery_rate": (0.002, 0.06, True),
     "ideation_base_logit": (-9.0, -4.0, False),
-    "settler_tie_decay": (0.005, 0.2, True),
+    "settler_tie_decay": (0.005, 0.3, True),
     "sk_tie_decay": (0.005, 0.3, True),
     "emigration_rate": (0.00005, 0.003, True),
     "abroad_confirmed_rate": (0.002, 0.1, True),

@@ -23,6 +23,8 @@ from sim.calibration.calibrate import HISTORY
 from sim.clock import months_between, parse_year_month
 from sim.scenario import Scenario, load_scenario
 
+VALIDATION_SEED = 20251231  # default base seed: other random streams than the calibration's (history.yaml's seed)
+
 
 @dataclass
 class Validation:
@@ -48,11 +50,15 @@ class Validation:
 def validate(targets: str | Path | pd.DataFrame | None = None, scenario: str | Path | Scenario | None = None, *,
              population: int = 5000, replicates: int = 10, seed: int | None = None, workers: int = 1,
              progress: bool = True) -> Validation:
-    """Run the historical replay with the current parameters and hold it against the targets."""
+    """Run the historical replay with the current parameters and hold it against the targets.
+
+    ``seed``: base seed of the replicates (default ``VALIDATION_SEED``, not the calibration's).
+    """
     t = targets if isinstance(targets, pd.DataFrame) else tg.load_targets(targets)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or HISTORY)
     last = max(tg.years_needed(t))
     months = months_between(parse_year_month(sc.start), (last, 6)) + 1
+    seed = VALIDATION_SEED if seed is None else seed
     result = run_scenario(sc, replicates=replicates, seed=seed, workers=workers, population=population,
                           months=months, progress=progress)
     sims = tg.extract(result.records, result.scenario.start, t)  # (replicates, targets)
