@@ -77,6 +77,9 @@ class ResettlementModel(mesa.Model):
         self.state: State
         self.state, self.layout = population.build(mode, int(n_settlers), start_year, start_month, self.months,
                                                    represents, female_share, self.p, self.rng)
+        # one random stream per (month, mechanism), all derived from the model's seed: when two scenarios
+        # diverge in one mechanism, the others still draw the same numbers (common random numbers stay paired)
+        self._stream_root = int(self.rng.integers(2**63))
         self.scale = self.layout.represents / max(1, self.state.n)
         self._changes: dict[int, dict[str, float]] = {}
         for at, values in policy_changes:  # a change dated before the first replayed month applies from month 0
@@ -112,11 +115,16 @@ class ResettlementModel(mesa.Model):
         t = self.clock.month
         if t in self._changes:
             self.p = self.p.replace(**self._changes[t])
-        for mechanism in MECHANISMS:
-            mechanism.step(self.state, self.p, self.rng, self.clock)
+        for k, mechanism in enumerate(MECHANISMS):
+            mechanism.step(self.state, self.p, self._stream(t, k), self.clock)
         if self.agent_views:
             self._create_agents()
         self.clock = Clock(t + 1, self.clock.origin_year, self.clock.origin_month)
+
+    def _stream(self, month: int, mechanism: int) -> np.random.Generator:
+        """The random stream of one mechanism in one month (independent of every other)."""
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self._stream_root,
+                                                                         spawn_key=(month, mechanism))))
 
     def _create_agents(self) -> None:
         new = np.flatnonzero((self.state.status != PENDING) & ~self._has_agent)

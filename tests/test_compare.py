@@ -57,9 +57,10 @@ def test_paired_ci_narrower_than_unpaired_on_the_same_runs(counselling) -> None:
     assert ok.sum() >= 20
     np.testing.assert_allclose(p["diff"][ok], u["diff"][ok], atol=1e-9)  # same estimate, different uncertainty
     # common random numbers correlate the pairs: the paired interval is narrower for most indicators
-    # (measured: 82% of indicators, median width ratio 0.76; independent streams would give ~1)
-    assert np.mean(wp[ok] < wu[ok]) > 0.6
-    assert np.median(wp[ok] / wu[ok]) < 0.9
+    # (measured with one stream per month and mechanism: 100% of indicators, median width ratio about 0.1;
+    # independent streams would give about half narrower and a ratio near 1)
+    assert np.mean(wp[ok] < wu[ok]) > 0.8
+    assert np.median(wp[ok] / wu[ok]) < 0.5
 
 
 def test_paired_difference_by_hand() -> None:
@@ -84,7 +85,10 @@ def test_write_outputs(counselling, tmp_path: Path) -> None:
 def test_identical_scenarios_differ_by_exactly_zero() -> None:
     res = sim.compare([scenario("a"), scenario("b")], replicates=3, progress=False)
     t = res.table
-    assert (t["diff"] == 0).all() and (t.ci_low == 0).all() and (t.ci_high == 0).all()
+    assert (t["diff"] == 0).all()
+    two = t.n >= 2  # a cell defined in one replicate only has no interval
+    assert (t.ci_low[two] == 0).all() and (t.ci_high[two] == 0).all()
+    assert t.ci_low[~two].isna().all()
 
 
 def test_names_must_differ() -> None:

@@ -22,7 +22,7 @@ SCHEDULER_TIMEOUT_S = 10  # seconds to wait for a dask scheduler before giving u
 PRELOAD = ["sim.batch.sweep"]  # imported once by the fork server, so workers start fast
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
+def pool_context() -> multiprocessing.context.BaseContext:
     """A fork server where available (fork() of a threaded driver may deadlock), else spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
@@ -103,7 +103,7 @@ class LocalBackend:
                 pool.shutdown(wait=True, cancel_futures=True)
 
     def _pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=_pool_context())
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=pool_context())
 
     def close(self) -> None:
         pass

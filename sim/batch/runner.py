@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from sim import indicators
 from sim.batch import store
+from sim.batch.backends import pool_context
 from sim.batch.seeds import replicate_seeds
 from sim.clock import parse_year_month
 from sim.model import ResettlementModel
@@ -208,7 +209,7 @@ def run_scenario(scenario: Scenario | str | Path, *, replicates: int | None = No
                 if on_replicate:
                     on_replicate(i)
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
                 futures = {pool.submit(run_replicate_with_settlers if i == 0 else run_replicate, kwargs, s): i
                            for i, s in enumerate(seeds)}
                 for fut in as_completed(futures):
