@@ -105,6 +105,7 @@ def draw_background(state: State, idx: np.ndarray, p: Parameters, rng: np.random
     has = can_have & (rng.random(n) < prof["children"]["share_with_children_women_20_49"])
     extra = rng.poisson(prof["children"]["mean_if_any"] - 1, n)
     state.children[idx] = np.where(has, 1 + extra, 0)
+    state.lone_parent[idx] = has & (rng.random(n) < prof["children"]["lone_parent_share"])
     adult = age >= 18
     state.lives_alone[idx] = adult & (state.children[idx] == 0) & (rng.random(n) < prof["lives_alone"]["share"])
     state.productivity[idx] = rng.normal(0.0, p.wage_sd_log, n)

@@ -45,6 +45,7 @@ COLUMNS: dict[str, tuple[type, float, str]] = {
     "arrival_month": (np.int32, 0, "month index of arrival (start of Hanawon)"),
     "children": (np.int8, 0, "dependent children"),
     "lives_alone": (np.bool_, False, "bool: one-person household"),
+    "lone_parent": (np.bool_, False, "bool: cares for dependent children without a partner"),
     "education": (np.int8, SECONDARY, "code: EDUCATION_NAMES"),
     "north_worker": (np.bool_, False, "bool: had an occupation in the North"),
     "credentials": (np.bool_, False, "bool: holds a certificate recognised in the South"),

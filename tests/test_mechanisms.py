@@ -206,7 +206,7 @@ def test_benefit_only_for_the_eligible(make_state, clock, rng, params):
     s.birth_month[old] = -70 * 12
     s.health_limit[earner] = True
     s.labour[earner], s.job_type[earner], s.wage[earner] = EMPLOYED, REGULAR, 200.0
-    s.children[single_mother], s.lives_alone[single_mother], s.female[single_mother] = 1, True, True
+    s.children[single_mother], s.lone_parent[single_mother], s.female[single_mother] = 1, True, True
     money.step(s, p, rng, clock(0))
     # take-up 0.7 among n = 4000: sd 0.0072, tolerance 0.04 is > 5 sd
     for rows in (health, grace, old, single_mother):

@@ -292,7 +292,7 @@ class ReferenceSettler(mesa.Agent):
         age = self.age_years(t)
         standard = p.livelihood_standard_10k_krw * (1 + p.benefit_child_weight * self.children)
         not_expected_to_work = (self.health_limit or age >= PENSION_AGE
-                                or (self.children > 0 and self.lives_alone and age < SINGLE_CARER_MAX_AGE))
+                                or (self.lone_parent and age < SINGLE_CARER_MAX_AGE))
         grace = t - self.arrival_month < p.benefit_grace_months + hanawon_months(p)
         eligible = wage < standard and (not_expected_to_work or grace)
         self.benefit = eligible and (self.benefit or self.random.random() < p.benefit_takeup)

@@ -64,7 +64,7 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
     standard = p.livelihood_standard_10k_krw * (1 + p.benefit_child_weight * children)
     months_settled = t - of(s.arrival_month)
     not_expected_to_work = (health_limit | (age_months >= 12 * PENSION_AGE)
-                            | ((children > 0) & of(s.lives_alone) & (age_months < 12 * SINGLE_CARER_MAX_AGE)))
+                            | (of(s.lone_parent) & (age_months < 12 * SINGLE_CARER_MAX_AGE)))
     grace = months_settled < p.benefit_grace_months + hanawon_months(p)
     eligible = (wage < standard) & (not_expected_to_work | grace)
     receiving = eligible & of(s.benefit)
