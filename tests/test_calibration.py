@@ -162,7 +162,9 @@ def test_shipped_baseline_still_fits_its_targets() -> None:
     """The calibrated defaults, replayed with other seeds than the calibration's, keep the fit."""
     from sim.calibration.validate import validate
 
-    v = validate(population=4000, replicates=4, seed=4242, workers=1, progress=False).table
+    # 8 x 5,000 settlers: the replicate mean's sd is about 0.2 points, well inside the 1.5-point tolerances
+    # (4 x 4,000 left borderline targets such as participation in 2025 to chance)
+    v = validate(population=5000, replicates=8, seed=4242, workers=2, progress=False).table
     cal = json.loads(calibration_path().read_text())
     goal = v[v.indicator.isin(GOAL)]
     assert goal.within.mean() >= 0.9, goal[~goal.within]
