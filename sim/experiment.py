@@ -171,6 +171,14 @@ class Design(BaseModel):
         return self
 
 
+
+def _known(names: list[str], choices: tuple[str, ...], kind: str) -> list[str]:
+    """``names`` without repeats, or ValueError naming the first unknown one (with a suggestion)."""
+    for name in names:
+        if name not in choices:
+            raise ValueError(f"unknown {kind} {name!r}{suggest(name, choices)}")
+    return list(dict.fromkeys(names))
+
 class ExperimentSpec(BaseModel):
     """The validated contents of an experiment file (the base scenario not yet loaded)."""
 
@@ -193,20 +201,14 @@ class ExperimentSpec(BaseModel):
     def _check_indicators(cls, v: list[str] | None) -> list[str] | None:
         if v is None or v == ["*"]:
             return None
-        for name in v:
-            if name not in indicators.INDICATOR_NAMES:
-                raise ValueError(f"unknown indicator {name!r}{suggest(name, indicators.INDICATOR_NAMES)}")
-        return list(dict.fromkeys(v))
+        return _known(v, indicators.INDICATOR_NAMES, "indicator")
 
     @field_validator("groups")
     @classmethod
     def _check_groups(cls, v: list[str]) -> list[str]:
         if v == ["*"]:
             return list(indicators.GROUPS)
-        for name in v:
-            if name not in indicators.GROUPS:
-                raise ValueError(f"unknown group {name!r}{suggest(name, indicators.GROUPS)}")
-        return list(dict.fromkeys(v))
+        return _known(v, indicators.GROUPS, "group")
 
     @field_validator("horizons")
     @classmethod
