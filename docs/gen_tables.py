@@ -64,7 +64,7 @@ LEVER_EFFECTS: dict[str, str] = {
     "employer_wage_subsidy_share": "wage subsidy to employers: more job offers",
     "anti_discrimination_effort": "campaigns and workplace training: fewer discrimination events",
     "dialect_course_coverage": "share of arrivals given a dialect / workplace-communication course",
-    "protection_period_years": "recorded per settler (protection_until); no mechanism reads it yet",
+    "protection_period_years": "years after Hanawon during which check-ins reach a settler (protection_until)",
     "medical_cover_months": "months after Hanawon without out-of-pocket health costs",
 }
 

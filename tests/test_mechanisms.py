@@ -592,13 +592,32 @@ def test_surveillance_felt_contacts_lower_trust(make_state, clock, rng, params):
     base = params.replace(outreach_contacts_per_year=24, outreach_targeting=0.0)
     means = []
     for share in (0.0, 0.5, 1.0):
-        s = make_state(N, trust=0.5)
+        s = make_state(N, trust=0.5, protection_until=12)
         support.step(s, base.replace(outreach_surveillance_share=share), rng, clock(0))
         assert (s.last_contact == 0).all()
         means.append(float(s.trust.mean()))
     assert means[0] == pytest.approx(0.5 + base.trust_gain_support * 0.5, rel=1e-5)
     assert means[2] == pytest.approx(0.5 * (1 - base.trust_loss_surveillance), rel=1e-5)
     assert means[0] > means[1] > means[2]
+
+
+def test_check_ins_reach_only_settlers_in_their_protection_period(make_state, clock, rng, params):
+    """protection_period_years acts through outreach: after it, no check-ins (and no trust they move)."""
+    p = params.replace(outreach_contacts_per_year=24, outreach_targeting=0.5)
+    protected, past = groups(2)
+    s = make_state(2 * N, trust=0.5)
+    s.protection_until[protected] = 12
+    s.protection_until[past] = -1
+    support.step(s, p, rng, clock(0))
+    assert (s.last_contact[protected] == 0).all()  # 24 a year is capped at one a month: everyone
+    assert (s.last_contact[past] < 0).all() and (s.trust[past] == 0.5).all()
+    longer = ResettlementModel(n_settlers=400, months=84, rng=5, protection_period_years=10)
+    shorter = ResettlementModel(n_settlers=400, months=84, rng=5, protection_period_years=2)
+    for m in (longer, shorter):
+        while m.running:
+            m.step()
+    contacted_lately = [np.count_nonzero(m.state.last_contact > m.clock.month - 12) for m in (longer, shorter)]
+    assert contacted_lately[1] == 0 < contacted_lately[0]
 
 
 def test_isolation_and_no_registration_lower_help_seeking(make_state, clock, rng, params):

@@ -368,8 +368,12 @@ class ReferenceSettler(mesa.Agent):
     def in_need(self) -> bool:
         return self.depression > self.p.depression_threshold or self.ptsd > self.p.ptsd_threshold
 
+    def protected(self) -> bool:
+        return self.model.t < self.protection_until
+
     def flagged(self) -> bool:
-        return self.in_need() or self.loneliness > self.p.outreach_loneliness_flag or self.labour == UNEMPLOYED
+        return self.protected() and (self.in_need() or self.loneliness > self.p.outreach_loneliness_flag
+                                     or self.labour == UNEMPLOYED)
 
     def seek_support(self) -> None:
         p, t, rnd, m = self.p, self.model.t, self.random, self.model
@@ -378,6 +382,7 @@ class ReferenceSettler(mesa.Agent):
         weight = 1 - p.outreach_targeting
         if m.flagged_share > 0:
             weight += p.outreach_targeting * self.flagged() / m.flagged_share
+        weight *= self.protected()
         contacted = rnd.random() < min(1.0, p.outreach_contacts_per_year / MONTHS_PER_YEAR * weight)
         monitoring = contacted and rnd.random() < p.outreach_surveillance_share
         supportive = contacted and not monitoring
@@ -489,7 +494,8 @@ class ReferenceModel(mesa.Model):
             if a.counselling_left > 0:
                 a.counselling_left -= 1
         settled = [a for a in agents if a.settled()]
-        self.flagged_share = sum(a.flagged() for a in settled) / len(settled) if settled else 0.0
+        protected = [a for a in settled if a.protected()]
+        self.flagged_share = sum(a.flagged() for a in protected) / len(protected) if protected else 0.0
         self.counselling_queue = []
         agents.shuffle_do("seek_support")
         self.allocate_counselling(settled)

@@ -2,7 +2,8 @@
 
 Assumptions and sources:
 
-* Caseworker / protection-officer contacts reach settled settlers at
+* Caseworker / protection-officer contacts reach settled settlers within their protection
+  period (``protection_period_years`` after Hanawon; policy_history.csv: 5 years) at
   ``outreach_contacts_per_year``; a share ``outreach_targeting`` of the contacts goes to
   settlers flagged at risk (depressed, lonely or unemployed), keeping the total fixed.
 * A contact felt as monitoring (``outreach_surveillance_share``) lowers trust; a supportive
@@ -37,10 +38,14 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
     in_need = (of(s.depression) > p.depression_threshold) | (of(s.ptsd) > p.ptsd_threshold)
 
     # outreach
-    flagged = in_need | (of(s.loneliness) > p.outreach_loneliness_flag) | (of(s.labour) == UNEMPLOYED)
+    # check-ins reach settlers within their protection period (police officer and Hana Center)
+    protected = of(s.protection_until) > t
+    flagged = (in_need | (of(s.loneliness) > p.outreach_loneliness_flag) | (of(s.labour) == UNEMPLOYED)) & protected
     base = p.outreach_contacts_per_year / MONTHS_PER_YEAR
-    flagged_share = np.count_nonzero(flagged & rows.mask if rows.dense else flagged) / n
-    weight = (1 - p.outreach_targeting) + (p.outreach_targeting * flagged / flagged_share if flagged_share > 0 else 0)
+    n_protected = np.count_nonzero(protected & rows.mask if rows.dense else protected)
+    flagged_share = np.count_nonzero(flagged & rows.mask if rows.dense else flagged) / max(n_protected, 1)
+    weight = ((1 - p.outreach_targeting) + (p.outreach_targeting * flagged / flagged_share if flagged_share > 0 else 0)) \
+        * protected
     contacted = rows.where(rng.random(rows.size) < np.minimum(1.0, base * weight))
     monitored = contacted[rng.random(contacted.size) < p.outreach_surveillance_share]  # drawn for the contacted only
     monitoring = np.zeros(rows.size, dtype=bool)
