@@ -143,7 +143,8 @@ class MoneyLedger:
 
     def __call__(self, s: State, p: Parameters, rng: np.random.Generator, clock) -> None:
         t = clock.month
-        rows = (s.status == IN_SK) & (s.labour != HANAWON)
+        adult = s.birth_month <= t - 12 * int(p.school_leaving_age)  # dependants have no budget of their own
+        rows = (s.status == IN_SK) & (s.labour != HANAWON) & adult
         wealth = s.cash + s.savings - s.debt
         employed = s.labour == EMPLOYED
         wage = np.where(employed, s.wage.astype(np.float64), 0.0)

@@ -274,7 +274,7 @@ class ReferenceSettler(mesa.Agent):
     # ---------------------------------------------------------------- money
     def spend(self) -> None:
         p, t = self.p, self.model.t
-        if not self.settled():
+        if not (self.settled() and self.age_years(t) >= p.school_leaving_age):
             return
         employed = self.labour == EMPLOYED
         wage = self.wage if employed else 0.0

@@ -2,6 +2,8 @@
 
 Assumptions and sources:
 
+* Only settlers past Hanawon and at least ``school_leaving_age`` have a budget: younger ones are
+  dependants, whose costs are the carers' ``child_cost_10k_krw`` (assumption).
 * Income this month = wage (employed) + grant instalment + employment incentive (employed
   at least ``incentive_min_tenure`` months in the current job, within the incentive years;
   policy_history.csv 2022) + training stipend + livelihood benefit.
@@ -35,7 +37,8 @@ SINGLE_CARER_MAX_AGE = 50  # assumption: carers of dependent children are below 
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
     t = clock.month
-    rows = Rows((s.status == IN_SK) & (s.labour != HANAWON))
+    # dependants (below school_leaving_age) have no budget of their own: their costs are the carers' child costs
+    rows = Rows((s.status == IN_SK) & (s.labour != HANAWON) & (s.birth_month <= t - 12 * int(p.school_leaving_age)))
     if rows.count == 0:
         return
     of = rows.of  # values at the rows (never modified in place)
