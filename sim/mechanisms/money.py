@@ -26,9 +26,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.clock import Clock
+from sim.jit import kernel
 from sim.mechanisms.arrival import hanawon_months
 from sim.params import Parameters
-from sim.rows import Rows
 from sim.state import EMPLOYED, HANAWON, IN_SK, TRAINING, State
 
 PENSION_AGE = 65  # age from which the welfare system does not expect work (Korean basic pension age)
@@ -37,57 +37,62 @@ SINGLE_CARER_MAX_AGE = 50  # assumption: carers of dependent children are below 
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
     t = clock.month
-    # dependants (below school_leaving_age) have no budget of their own: their costs are the carers' child costs
-    rows = Rows((s.status == IN_SK) & (s.labour != HANAWON) & (s.birth_month <= t - 12 * int(p.school_leaving_age)))
-    if rows.count == 0:
-        return
-    of = rows.of  # values at the rows (never modified in place)
-    labour = of(s.labour)
-    employed = labour == EMPLOYED
-    wage = of(s.wage) * employed  # x flag: "value if flag else 0" without branches
+    _month(rng, t, t - 12 * int(p.school_leaving_age), s.status, s.labour, s.birth_month, s.arrival_month,
+           s.children, s.health_limit, s.lone_parent, s.tenure, s.wage, s.stipend, s.rent,
+           s.grant_left, s.grant_instalment, s.incentive_per_month, s.incentive_min_tenure, s.incentive_until,
+           s.savings, s.savings_until, s.savings_match_max, s.medical_until,
+           s.benefit, s.cash, s.debt, s.income, s.money_stress,
+           p.savings_rate_of_wage, p.livelihood_standard_10k_krw, p.benefit_child_weight, p.benefit_takeup,
+           p.benefit_grace_months + hanawon_months(p), p.living_cost_10k_krw, p.child_cost_10k_krw,
+           p.health_cost_10k_krw, p.debt_repayment_share, p.stress_buffer_months)
 
-    grant_left = of(s.grant_left)
-    instalment = np.minimum(of(s.grant_instalment), grant_left)
-    rows.put(s.grant_left, grant_left - instalment)
 
-    incentive = of(s.incentive_per_month) * (employed & (of(s.tenure) >= of(s.incentive_min_tenure))
-                                             & (t < of(s.incentive_until)))
-    stipend = of(s.stipend) * (labour == TRAINING)
+@kernel
+def _month(rng, t, born_by, status, labour, birth_month, arrival_month,
+           children, health_limit, lone_parent, tenure, wage_col, stipend_col, rent,
+           grant_left, grant_instalment, incentive_per_month, incentive_min_tenure, incentive_until,
+           savings, savings_until, savings_match_max, medical_until,
+           benefit, cash_col, debt_col, income_col, stress_col,
+           savings_rate, standard_base, child_weight, takeup,
+           grace_months, living_cost, child_cost,
+           health_cost, repayment_share, buffer_months):
+    """One month of money for every settler past Hanawon born by ``born_by`` (dependants have no budget)."""
+    for i in range(status.size):
+        if status[i] != IN_SK or labour[i] == HANAWON or birth_month[i] > born_by:
+            continue
+        employed = labour[i] == EMPLOYED
+        wage = np.float64(wage_col[i]) * employed
 
-    savings_until = of(s.savings_until)
-    in_account = employed & (t < savings_until)
-    saved = np.minimum(of(s.savings_match_max), p.savings_rate_of_wage * wage) * in_account
-    savings = of(s.savings) + 2 * saved
-    released = savings * ((t == savings_until) & (savings > 0))
-    rows.put(s.savings, savings - released)
+        instalment = min(grant_instalment[i], grant_left[i])
+        grant_left[i] -= instalment
+        incentive = incentive_per_month[i] * (employed & (tenure[i] >= incentive_min_tenure[i])
+                                              & (t < incentive_until[i]))
+        stipend = stipend_col[i] * (labour[i] == TRAINING)
 
-    age_months = t - of(s.birth_month)  # age >= A years  <=>  age_months >= 12 A
-    children = of(s.children)
-    health_limit = of(s.health_limit)
-    standard = p.livelihood_standard_10k_krw * (1 + p.benefit_child_weight * children)
-    months_settled = t - of(s.arrival_month)
-    not_expected_to_work = (health_limit | (age_months >= 12 * PENSION_AGE)
-                            | (of(s.lone_parent) & (age_months < 12 * SINGLE_CARER_MAX_AGE)))
-    grace = months_settled < p.benefit_grace_months + hanawon_months(p)
-    eligible = (wage < standard) & (not_expected_to_work | grace)
-    receiving = eligible & of(s.benefit)
-    new = rows.where(eligible & ~receiving)  # take-up drawn only where it matters
-    receiving[new[rng.random(new.size) < p.benefit_takeup]] = True
-    rows.put(s.benefit, receiving)
-    benefit = (standard - wage) * receiving
+        saved = min(np.float64(savings_match_max[i]), savings_rate * wage) * (employed & (t < savings_until[i]))
+        account = savings[i] + 2 * saved
+        released = account * ((t == savings_until[i]) & (account > 0))
+        savings[i] = account - released
 
-    income = wage + instalment + incentive + stipend + benefit + released
-    medical_gap = health_limit & (t >= of(s.medical_until))
-    costs = (p.living_cost_10k_krw + p.child_cost_10k_krw * children + of(s.rent)
-             + p.health_cost_10k_krw * medical_gap)
-    cash = of(s.cash) + income - costs - saved
-    borrowed = np.maximum(0.0, -cash)
-    cash = np.maximum(cash, 0.0)
-    debt = of(s.debt) + borrowed
-    repay = np.minimum(debt, p.debt_repayment_share * cash)
-    cash -= repay
-    debt -= repay
-    rows.put(s.cash, cash)
-    rows.put(s.debt, debt)
-    rows.put(s.income, income)
-    rows.put(s.money_stress, np.clip(1 - (cash - debt) / (p.stress_buffer_months * costs), 0, 1))
+        age_months = t - birth_month[i]  # age >= A years  <=>  age_months >= 12 A
+        standard = standard_base * (1 + child_weight * children[i])
+        not_expected_to_work = (health_limit[i] | (age_months >= 12 * PENSION_AGE)
+                                | (lone_parent[i] & (age_months < 12 * SINGLE_CARER_MAX_AGE)))
+        grace = t - arrival_month[i] < grace_months
+        eligible = (wage < standard) & (not_expected_to_work | grace)
+        receiving = eligible & benefit[i]
+        if eligible and not receiving:  # take-up drawn only for the newly eligible
+            receiving = rng.random() < takeup
+        benefit[i] = receiving
+        income = wage + instalment + incentive + stipend + (standard - wage) * receiving + released
+
+        medical_gap = health_limit[i] & (t >= medical_until[i])
+        costs = living_cost + child_cost * children[i] + rent[i] + health_cost * medical_gap
+        cash = cash_col[i] + income - costs - saved
+        debt = debt_col[i] + max(0.0, -cash)  # a shortfall is borrowed
+        cash = max(cash, 0.0)
+        repay = min(debt, repayment_share * cash)
+        cash_col[i] = cash - repay
+        debt_col[i] = debt - repay
+        income_col[i] = income
+        stress_col[i] = min(1.0, max(0.0, 1 - (cash_col[i] - debt_col[i]) / (buffer_months * costs)))
