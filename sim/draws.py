@@ -16,6 +16,9 @@ differs, so a seed gives different (equally valid) results than the naive code w
   (``poisson_counts``).
 * Binomial(k_i, p) per row: Bernoulli(p) over all sum(k_i) trials, mapped back to rows
   (``binomial_counts``).
+* Inside compiled kernels (``sim.jit``), which walk their rows one by one: the gap to the next
+  success of Bernoulli(p) trials is Geometric(p) (``next_success``) and to the next event of a
+  Poisson process Exponential (``next_event``), so a walk draws once per success, not per trial.
 """
 
 from __future__ import annotations
@@ -24,8 +27,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.jit import kernel
+
 ALL = slice(None)  # passed to a probability function meaning "every trial"
 SPARSE_BELOW = 0.4  # above this success probability a uniform per trial is as cheap as sampling the subset
+NO_SUCCESS = 2**62  # trials to the next success when p = 0 (never reached)
 
 
 def bernoulli_rows(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
@@ -85,3 +91,27 @@ def binomial_counts(rng: np.random.Generator, trials: np.ndarray, p: float) -> n
     total = int(ends[-1]) if ends.size else 0
     hits = bernoulli_rows(rng, total, p)
     return np.bincount(np.searchsorted(ends, hits, side="right"), minlength=trials.size)
+
+
+# ---- inside compiled kernels: rare events by skipping, one draw per success instead of one per trial.
+# Successes of independent Bernoulli(p) trials in a row are separated by Geometric(p) gaps, and the
+# events of a rate-lam Poisson process by Exponential(1 / lam) gaps; a kernel walks its rows and
+# jumps from success to success, so trials that fail cost no draw.
+
+
+@kernel
+def next_success(rng: np.random.Generator, p: float) -> int:
+    """Trials up to and including the next success of Bernoulli(``p``) trials (a huge number if ``p`` <= 0)."""
+    if p <= 0.0:
+        return NO_SUCCESS
+    if p >= 1.0:
+        return 1
+    return rng.geometric(p)
+
+
+@kernel
+def next_event(rng: np.random.Generator, lam: float) -> float:
+    """Time to the next event of a Poisson process of rate ``lam`` per unit (infinite if ``lam`` <= 0)."""
+    if lam <= 0.0:
+        return np.inf
+    return rng.standard_exponential() / lam

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numba import njit
 
-from sim.draws import ALL, bernoulli_rows, binomial_counts, poisson_counts, poisson_rows, rare_events
+from sim.draws import ALL, bernoulli_rows, binomial_counts, next_event, next_success, poisson_counts, poisson_rows, rare_events
 from sim.rows import Rows
 
 REPS = 4000
@@ -92,3 +93,46 @@ def test_rows_read_and_write_only_their_rows(rng: np.random.Generator, share: fl
     picked = rows.where(np.ones(rows.size, dtype=bool))
     assert np.array_equal(np.sort(rows.index(picked)), np.flatnonzero(mask))
     assert np.array_equal(np.sort(rows.index(rows.keep(np.arange(rows.size)))), np.flatnonzero(mask))
+
+
+@njit
+def _walk_successes(rng: np.random.Generator, n: int, p: float, reps: int) -> np.ndarray:
+    """Per-repeat success flags of ``n`` trials found by skipping (as the kernels walk their rows), shape (reps, n)."""
+    hits = np.zeros((reps, n), dtype=np.bool_)
+    at = next_success(rng, p) - 1
+    for r in range(reps):
+        while at < n:
+            hits[r, at] = True
+            at += next_success(rng, p)
+        at -= n
+    return hits
+
+
+@pytest.mark.parametrize("p", [0.0, 0.003, 0.05, 0.3, 1.0])
+def test_skipping_to_next_success_is_bernoulli_per_trial(rng: np.random.Generator, p: float) -> None:
+    n = 50
+    hits = _walk_successes(rng, n, p, REPS)  # one walk across repeats: the gap carries over, as across rows
+    se = np.sqrt(p * (1 - p) / REPS)
+    assert np.all(np.abs(hits.mean(0) - p) < 6 * se + 1e-12)
+    sizes = hits.sum(1)
+    assert abs(np.var(sizes) - n * p * (1 - p)) < 0.15 * n * p * (1 - p) + 1e-12  # independent trials
+
+
+@njit
+def _walk_events(rng: np.random.Generator, units: int, lam: float) -> np.ndarray:
+    counts = np.zeros(units, dtype=np.int64)
+    at = next_event(rng, lam)
+    for u in range(units):
+        while at < 1.0:
+            counts[u] += 1
+            at += next_event(rng, lam)
+        at -= 1.0
+    return counts
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.02, 0.5, 3.0])
+def test_skipping_to_next_event_gives_poisson_counts_per_unit(rng: np.random.Generator, lam: float) -> None:
+    counts = _walk_events(rng, 20 * REPS, lam)
+    assert abs(counts.mean() - lam) < 6 * np.sqrt(lam / counts.size) + 1e-12
+    assert abs(counts.var() - lam) < 0.1 * lam + 1e-12  # Poisson: variance = mean
+    assert abs(np.corrcoef(counts[:-1], counts[1:])[0, 1] if lam else 0.0) < 0.03  # units independent

@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.clock import Clock
-from sim.draws import bernoulli_rows, rare_events
-from sim.mechanisms.ties import support_ties
+from sim.draws import next_success
+from sim.jit import kernel
 from sim.params import Parameters
 from sim.state import ABROAD, DIED, HANAWON, IN_SK, INACTIVE, LEFT, NO_JOB, RETURNED_NORTH, UNKNOWN, State
 
@@ -30,61 +30,89 @@ ISOLATED_TIES = 1  # support ties at or below which a settler counts as isolated
 
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
-    t = clock.month
-    # people abroad confirmed; missing people found
-    abroad = np.flatnonzero(s.status == ABROAD)
-    s.status[abroad[rng.random(abroad.size) < p.abroad_confirmed_rate]] = LEFT
-    missing = np.flatnonzero(s.status == UNKNOWN)
-    found = missing[rng.random(missing.size) < p.regain_contact_rate]
-    s.status[found] = IN_SK
-
-    # deaths among those in South Korea or missing
-    idx = np.flatnonzero((s.status == IN_SK) | (s.status == UNKNOWN))
-    if idx.size == 0:
-        return
-
-    def monthly_death(c: np.ndarray | slice) -> np.ndarray:
-        age = (t - s.birth_month[idx[c]]) / 12
-        annual = np.minimum(1.0, p.mortality_scale * p.gompertz_a * np.exp(p.gompertz_b * age))
-        return 1 - (1 - annual) ** (1 / 12)
-
-    # mortality rises with age, so the oldest settler's rate bounds everyone's (thinning: computed for candidates only)
-    oldest = np.argmin(s.birth_month[idx], keepdims=True)
-    impulse = np.flatnonzero(s.last_ideation[idx] == t)
-    suicide = impulse[rng.random(impulse.size) < p.suicide_rate_ideation]
-    dies = np.union1d(suicide, rare_events(rng, idx.size, float(monthly_death(oldest)[0]), monthly_death))
-    rows = idx[dies]
-    isolated = ((support_ties(s, rows) <= ISOLATED_TIES) & s.lives_alone[rows]) | (s.status[rows] == UNKNOWN)
-    unclaimed = rows[rng.random(rows.size) < np.where(isolated, p.unclaimed_isolated, p.unclaimed_connected)]
-    _leave(s, rows, DIED, t)
-    s.death_unclaimed[unclaimed] = True
-    s.suicide[idx[suicide]] = True
-
-    # moves of the living in South Korea (past Hanawon): one uniform u decides between emigrating,
-    # returning North and losing contact; only u below the largest possible total matters, so those
-    # cases are drawn by thinning (u given u < bound is uniform on [0, bound)).
-    alive = np.flatnonzero((s.status == IN_SK) & (s.labour != HANAWON))
-    dissatisfied_x = max(1.0, p.emigration_dissatisfied_multiplier)
-    bound = (p.emigration_rate * dissatisfied_x + p.return_north_rate * dissatisfied_x
-             + p.lose_contact_rate * max(1.0, p.lose_contact_distrust_multiplier))
-    cand = alive[bernoulli_rows(rng, alive.size, min(1.0, bound))]
-    dissatisfied = ~s.satisfied[cand]
-    u = rng.random(cand.size) * min(1.0, bound)
-    p_emigrate = p.emigration_rate * np.where(dissatisfied, p.emigration_dissatisfied_multiplier, 1.0)
-    p_return = p.return_north_rate * np.where(dissatisfied, p.emigration_dissatisfied_multiplier, 1.0)
-    p_lose = p.lose_contact_rate * (1 + (p.lose_contact_distrust_multiplier - 1) * (1 - s.trust[cand]))
-    emigrates = u < p_emigrate
-    returns = (u >= p_emigrate) & (u < p_emigrate + p_return)
-    loses = (u >= p_emigrate + p_return) & (u < p_emigrate + p_return + p_lose)
-    _leave(s, cand[emigrates], ABROAD, t)
-    _leave(s, cand[returns], RETURNED_NORTH, t)
-    s.status[cand[loses]] = UNKNOWN
+    _month(rng, clock.month, s.status, s.labour, s.job_type, s.wage, s.counselling_left, s.exit_month,
+           s.birth_month, s.last_ideation, s.satisfied, s.trust, s.lives_alone,
+           s.settler_ties, s.sk_ties, s.mentor_left, s.death_unclaimed, s.suicide,
+           p.abroad_confirmed_rate, p.regain_contact_rate, p.mortality_scale * p.gompertz_a, p.gompertz_b,
+           p.suicide_rate_ideation, p.unclaimed_isolated, p.unclaimed_connected,
+           p.emigration_rate, p.return_north_rate, p.emigration_dissatisfied_multiplier,
+           p.lose_contact_rate, p.lose_contact_distrust_multiplier)
 
 
-def _leave(s: State, rows: np.ndarray, status: int, t: int) -> None:
-    s.status[rows] = status
-    s.exit_month[rows] = t
-    s.labour[rows] = INACTIVE
-    s.job_type[rows] = NO_JOB
-    s.wage[rows] = 0.0
-    s.counselling_left[rows] = 0
+@kernel
+def _monthly_death(t, birth_month, annual_at_birth, gompertz_b):
+    """Monthly probability of death (Gompertz annual hazard, capped at 1, spread over 12 months)."""
+    annual = min(1.0, annual_at_birth * np.exp(gompertz_b * (t - birth_month) / 12))
+    return 1 - (1 - annual) ** (1 / 12)
+
+
+@kernel
+def _month(rng, t, status, labour, job_type, wage, counselling_left, exit_month,
+           birth_month, last_ideation, satisfied, trust, lives_alone,
+           settler_ties, sk_ties, mentor_left, death_unclaimed, suicide,
+           confirmed_rate, regain_rate, annual_at_birth, gompertz_b,
+           suicide_rate, unclaimed_isolated, unclaimed_connected,
+           emigration_rate, return_rate, dissatisfied_multiplier,
+           lose_rate, distrust_multiplier):
+    # people abroad confirmed; missing people found (before deaths: the found can die this month)
+    oldest = np.iinfo(np.int32).max
+    for i in range(status.size):
+        if status[i] == ABROAD and rng.random() < confirmed_rate:
+            status[i] = LEFT
+        elif status[i] == UNKNOWN and rng.random() < regain_rate:
+            status[i] = IN_SK
+        if status[i] == IN_SK or status[i] == UNKNOWN:
+            oldest = min(oldest, birth_month[i])
+
+    # mortality rises with age, so the oldest settler's rate bounds everyone's: deaths are candidates at
+    # that rate, each kept with its own rate / bound (thinning). Moves of the living past Hanawon: one
+    # uniform u decides between emigrating, returning North and losing contact; only u below the largest
+    # possible total matters, so candidates are drawn at that bound and u is uniform on [0, bound).
+    death_max = _monthly_death(t, oldest, annual_at_birth, gompertz_b)
+    dissatisfied_x = max(1.0, dissatisfied_multiplier)
+    move_max = min(1.0, (emigration_rate + return_rate) * dissatisfied_x + lose_rate * max(1.0, distrust_multiplier))
+    next_death = next_success(rng, death_max) - 1
+    next_move = next_success(rng, move_max) - 1
+    for i in range(status.size):
+        st = status[i]
+        if st != IN_SK and st != UNKNOWN:
+            continue
+        natural = False
+        if next_death == 0:
+            natural = rng.random() * death_max < _monthly_death(t, birth_month[i], annual_at_birth, gompertz_b)
+            next_death = next_success(rng, death_max)
+        next_death -= 1
+        by_suicide = last_ideation[i] == t and rng.random() < suicide_rate
+        if natural or by_suicide:
+            ties = settler_ties[i] + sk_ties[i] + (mentor_left[i] > 0) + (not lives_alone[i])
+            isolated = (ties <= ISOLATED_TIES and lives_alone[i]) or st == UNKNOWN
+            death_unclaimed[i] = rng.random() < (unclaimed_isolated if isolated else unclaimed_connected)
+            suicide[i] = by_suicide
+            _leave(i, DIED, t, status, exit_month, labour, job_type, wage, counselling_left)
+            continue
+        if st != IN_SK or labour[i] == HANAWON:
+            continue
+        if next_move == 0:
+            u = rng.random() * move_max
+            x = 1.0 if satisfied[i] else dissatisfied_multiplier
+            p_emigrate = emigration_rate * x
+            p_return = return_rate * x
+            p_lose = lose_rate * (1 + (distrust_multiplier - 1) * (1 - trust[i]))
+            if u < p_emigrate:
+                _leave(i, ABROAD, t, status, exit_month, labour, job_type, wage, counselling_left)
+            elif u < p_emigrate + p_return:
+                _leave(i, RETURNED_NORTH, t, status, exit_month, labour, job_type, wage, counselling_left)
+            elif u < p_emigrate + p_return + p_lose:
+                status[i] = UNKNOWN
+            next_move = next_success(rng, move_max)
+        next_move -= 1
+
+
+@kernel
+def _leave(i, new_status, t, status, exit_month, labour, job_type, wage, counselling_left):
+    status[i] = new_status
+    exit_month[i] = t
+    labour[i] = INACTIVE
+    job_type[i] = NO_JOB
+    wage[i] = 0.0
+    counselling_left[i] = 0

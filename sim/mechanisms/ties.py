@@ -17,39 +17,80 @@ from __future__ import annotations
 import numpy as np
 
 from sim.clock import Clock
-from sim.draws import bernoulli_rows, binomial_counts, poisson_counts, poisson_rows
+from sim.draws import next_event, next_success, poisson_rows
+from sim.jit import kernel
 from sim.params import Parameters
 from sim.state import EMPLOYED, HANAWON, IN_SK, State
 
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
     present = s.status == IN_SK
-    # settler ties: keep those between present settlers that survive decay
-    if s.tie_a.size:
-        keep = present[s.tie_a] & present[s.tie_b]
-        keep[bernoulli_rows(rng, s.tie_a.size, p.settler_tie_decay)] = False
-        s.keep_ties(keep)
+    # settler ties: keep those between present settlers that survive decay (compacted in place)
+    kept = _keep_ties(rng, present, s.tie_a, s.tie_b, p.settler_tie_decay)
+    s.tie_a, s.tie_b = s.tie_a[:kept], s.tie_b[:kept]
     settled = np.flatnonzero(present & (s.labour != HANAWON))
     if settled.size > 1:
         # Poisson(settler_tie_formation) new ties started by each settled settler, to a random settled settler
         a = settled[poisson_rows(rng, settled.size, p.settler_tie_formation)]
         b = settled[rng.integers(0, settled.size, a.size)]
         s.add_ties(a, b)
-    s.settler_ties[:] = s.count_ties()
+    _count_ties(s.tie_a, s.tie_b, s.settler_ties)
+    _south_korean_ties(rng, s.status, s.labour, s.dialect, s.mentor_left, s.sk_ties,
+                       p.sk_tie_decay, p.sk_tie_formation_other, p.sk_tie_formation_work, p.mentor_tie_gain,
+                       p.dialect_tie_barrier)
 
-    if settled.size:
-        def gain_rate(c: np.ndarray) -> np.ndarray:
-            rows = settled[c]
-            mentored = s.mentor_left[rows] > 0
-            employed = s.labour[rows] == EMPLOYED
-            return ((p.sk_tie_formation_other + p.sk_tie_formation_work * employed + p.mentor_tie_gain * mentored)
-                    * (1 - p.dialect_tie_barrier * (1 - s.dialect[rows])))
 
-        gain_max = p.sk_tie_formation_other + p.sk_tie_formation_work + p.mentor_tie_gain  # dialect factor <= 1
-        lost = binomial_counts(rng, s.sk_ties[settled], p.sk_tie_decay)
-        gained = poisson_counts(rng, settled.size, gain_max, gain_rate)
-        s.sk_ties[settled] += (gained - lost).astype(np.int16)
-    s.mentor_left -= s.mentor_left > 0
+@kernel
+def _keep_ties(rng, present, tie_a, tie_b, decay):
+    """Moves the surviving ties to the front of ``tie_a``/``tie_b``; returns how many survive."""
+    kept = 0
+    lost_at = next_success(rng, decay) - 1  # position of the next tie lost to decay
+    for j in range(tie_a.size):
+        if j == lost_at:
+            lost_at += next_success(rng, decay)
+            continue
+        a, b = tie_a[j], tie_b[j]
+        if present[a] and present[b]:
+            tie_a[kept] = a
+            tie_b[kept] = b
+            kept += 1
+    return kept
+
+
+@kernel
+def _count_ties(tie_a, tie_b, out):
+    out[:] = 0
+    for j in range(tie_a.size):
+        out[tie_a[j]] += 1
+        out[tie_b[j]] += 1
+
+
+@kernel
+def _south_korean_ties(rng, status, labour, dialect, mentor_left, sk_ties,
+                       decay, formation_other, formation_work, mentor_gain, dialect_barrier):
+    """Each tie of a settled settler lasts with 1 - ``decay``; gains are Poisson with a rate by
+    work, mentor and dialect. Mentorships count down for everyone."""
+    gain_max = formation_other + formation_work + mentor_gain  # the dialect factor is at most 1
+    next_loss = next_success(rng, decay) - 1  # over all settled settlers' ties, in row order
+    next_gain = next_event(rng, gain_max)  # candidate gains at gain_max per settler, kept by thinning
+    for i in range(status.size):
+        mentored = mentor_left[i] > 0
+        if status[i] == IN_SK and labour[i] != HANAWON:
+            ties = sk_ties[i]
+            lost = 0
+            while next_loss < ties:
+                lost += 1
+                next_loss += next_success(rng, decay)
+            next_loss -= ties
+            rate = ((formation_other + formation_work * (labour[i] == EMPLOYED) + mentor_gain * mentored)
+                    * (1 - dialect_barrier * (1 - dialect[i])))
+            gained = 0
+            while next_gain < 1.0:
+                gained += rng.random() * gain_max < rate
+                next_gain += next_event(rng, gain_max)
+            next_gain -= 1.0
+            sk_ties[i] = ties + gained - lost
+        mentor_left[i] -= mentored
 
 
 def support_ties(s: State, rows: np.ndarray | None = None) -> np.ndarray:
