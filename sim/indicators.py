@@ -1,4 +1,4 @@
-"""Survey-comparable indicators, by group, computed vectorized each month.
+"""Survey-comparable indicators, by group, computed each month.
 
 Definitions follow the surveys (``survey_current.csv``): shares are of the **survey
 population**, settlers aged 15+ living in South Korea and past Hanawon, except where stated;
@@ -7,8 +7,9 @@ counts are persons in the real population (the sample scaled by ``represents / s
 
 Every indicator is reported for the groups in ``GROUPS``: all, by sex, by age group and by
 years since arrival (1 = first year, ..., 6+). Each month every settler falls in one of
-2 x 6 x 6 cells (sex x age band x years since arrival); ``np.bincount`` gives the cells (boolean
-numerators packed 8 to a byte, one bincount per byte), and a fixed 0/1 matrix sums cells into groups.
+2 x 6 x 6 cells (sex x age band x years since arrival); one compiled pass over settlers
+(``cell_quantities``) accumulates every numerator and denominator per cell, a fixed 0/1 matrix
+sums cells into groups, and ratios are taken of the group sums.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.mechanisms.ties import support_ties
+from sim.jit import kernel
 from sim.params import Parameters
 from sim.state import (
     ABROAD,
@@ -28,7 +29,6 @@ from sim.state import (
     IN_SK,
     REGULAR,
     RETURNED_NORTH,
-    STATUS_NAMES,
     UNEMPLOYED,
     UNKNOWN,
     State,
@@ -125,100 +125,156 @@ def cells(s: State, t: int) -> np.ndarray:
     return cell.astype(np.intp)
 
 
-# Boolean numerators are counted 8 at a time: each settler's 8 flags are packed into one byte and
-# a single bincount over (cell, byte) gives, for every cell, how many settlers have each pattern;
-# BYTE_BITS (256, 8) turns patterns into per-flag counts. Rows outside the denominator population
-# go to an extra cell (OUT) that is dropped.
-OUT = N_CELLS
-BYTE_BITS = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(np.float64)
+# What ``cell_quantities`` accumulates per cell: the rows (Q_*) of its (N_QUANTITIES, N_CELLS) output.
+# Survey population (15+, in South Korea, past Hanawon): its size, flag counts and sums; settled (in
+# South Korea past Hanawon, all ages): size and benefit recipients; stocks by status; deaths in the
+# past year. The first N_COUNTS rows are integers, counted in int64 (adding a bool to a float compiles
+# to a branch, mispredicted at random); the last rows are float sums, added in row order as bincount did.
+(Q_SURVEY, Q_EMPLOYED, Q_UNEMPLOYED, Q_LABOUR_FORCE, Q_INACTIVE, Q_REGULAR, Q_DAY_LABOUR, Q_SATISFIED, Q_DISCRIMINATED,
+ Q_DEPRESSED, Q_DEPRESSION_EVER, Q_PTSD, Q_PTSD_EVER, Q_IDEATION, Q_NO_ONE, Q_IN_NEED, Q_COUNSELLED, Q_SK_TIES, Q_SETTLER_TIES,
+ Q_SETTLED, Q_BENEFIT, Q_IN_SK, Q_UNKNOWN, Q_UNCONFIRMED, Q_RETURNED, Q_DEATHS, Q_UNCLAIMED, Q_SUICIDES,
+ Q_WAGE, Q_LONELINESS, Q_TRUST, Q_MONEY_STRESS) = range(32)
+N_COUNTS, N_QUANTITIES = 28, 32
+_ZERO_ONE = np.array([0.0, 1.0])  # x * _ZERO_ONE[flag]: a float times a flag without a branch
 
-
-def _flag_counts(cell: np.ndarray, flags: list[np.ndarray]) -> np.ndarray:
-    """Per-cell counts of up to 8 boolean flags, shape (N_CELLS, len(flags)); ``cell`` may hold OUT."""
-    byte = np.zeros(cell.size, dtype=np.uint8)
-    for k, flag in enumerate(flags):
-        byte |= flag.view(np.uint8) << np.uint8(k)
-    counts = np.bincount(cell * 256 + byte, minlength=(N_CELLS + 1) * 256).reshape(N_CELLS + 1, 256)
-    return counts[:N_CELLS] @ BYTE_BITS[:, :len(flags)]
+# indicator: (numerator, denominator or None for a count, multiplier or None for a count's scale);
+# groups are sums of cells (GROUP_MATRIX), and ratios are taken of the group sums
+SPEC: dict[str, tuple[int, int | None, float | None]] = {
+    "labour_force_participation": (Q_LABOUR_FORCE, Q_SURVEY, 100),
+    "employment_rate": (Q_EMPLOYED, Q_SURVEY, 100),
+    "unemployment_rate": (Q_UNEMPLOYED, Q_LABOUR_FORCE, 100),
+    "economically_inactive": (Q_INACTIVE, Q_SURVEY, 100),
+    "mean_monthly_wage": (Q_WAGE, Q_EMPLOYED, 1),
+    "regular_job_share": (Q_REGULAR, Q_EMPLOYED, 100),
+    "day_labour_share": (Q_DAY_LABOUR, Q_EMPLOYED, 100),
+    "life_satisfaction": (Q_SATISFIED, Q_SURVEY, 100),
+    "discrimination_past_year": (Q_DISCRIMINATED, Q_SURVEY, 100),
+    "livelihood_benefit_recipients": (Q_BENEFIT, Q_SETTLED, 100),
+    "major_depression": (Q_DEPRESSED, Q_SURVEY, 100),
+    "major_depression_lifetime": (Q_DEPRESSION_EVER, Q_SURVEY, 100),
+    "ptsd": (Q_PTSD, Q_SURVEY, 100),
+    "ptsd_lifetime": (Q_PTSD_EVER, Q_SURVEY, 100),
+    "suicidal_impulse_past_year": (Q_IDEATION, Q_SURVEY, 100),
+    "no_one_to_ask_when_sick": (Q_NO_ONE, Q_SURVEY, 100),
+    "mean_loneliness": (Q_LONELINESS, Q_SURVEY, 1),
+    "mean_south_korean_ties": (Q_SK_TIES, Q_SURVEY, 1),
+    "mean_settler_ties": (Q_SETTLER_TIES, Q_SURVEY, 1),
+    "counselling_coverage": (Q_COUNSELLED, Q_IN_NEED, 100),
+    "mean_trust": (Q_TRUST, Q_SURVEY, 1),
+    "money_stress": (Q_MONEY_STRESS, Q_SURVEY, 1),
+    "population_in_south_korea": (Q_IN_SK, None, None),
+    "whereabouts_unknown": (Q_UNKNOWN, None, None),
+    "residence_unconfirmed": (Q_UNCONFIRMED, None, None),
+    "returned_to_north": (Q_RETURNED, None, None),
+    "deaths": (Q_DEATHS, None, None),
+    "unclaimed_deaths": (Q_UNCLAIMED, None, None),
+    "suicides": (Q_SUICIDES, None, None),
+}
+_ROWS = [SPEC[name] for name in INDICATOR_NAMES]
+NUM_ROWS = np.array([r[0] for r in _ROWS])
+DEN_ROWS = np.array([Q_SURVEY if r[1] is None else r[1] for r in _ROWS])  # a count's denominator is unused
+IS_COUNT = np.array([r[1] is None for r in _ROWS])
+RATE_MULT = np.array([0.0 if r[2] is None else r[2] for r in _ROWS])  # counts are scaled instead
 
 
 def compute(s: State, t: int, p: Parameters, scale: float) -> np.ndarray:
     """All indicators at month ``t``, shape (len(INDICATORS), len(GROUPS)); NaN where undefined."""
-    c = cells(s, t)
-    status = s.status
-    settled = (status == IN_SK) & (s.labour != HANAWON)
-    survey = settled & (s.birth_month <= t - SURVEY_MIN_AGE * 12)
-    in_survey = np.where(survey, c, OUT)  # survey population's cells; everyone else in OUT
-
-    employed = s.labour == EMPLOYED
-    depressed = s.depression > p.depression_threshold
-    ptsd = s.ptsd > p.ptsd_threshold
-    in_need = depressed | ptsd
-    first = _flag_counts(in_survey, [
-        employed, s.labour == UNEMPLOYED, employed & (s.job_type == REGULAR), employed & (s.job_type == DAY_LABOUR),
-        s.satisfied, (t - s.last_discrimination) < PAST_YEAR, depressed, s.depression_ever])
-    second = _flag_counts(in_survey, [
-        ptsd, s.ptsd_ever, (t - s.last_ideation) < PAST_YEAR, support_ties(s) == 0, in_need,
-        in_need & (s.counselling_left > 0)])
-    (employed_c, unemployed_c, regular_c, day_c, satisfied_c, discriminated_c, depressed_c,
-     depression_ever_c) = first.T
-    ptsd_c, ptsd_ever_c, ideation_c, no_one_c, in_need_c, counselled_c = second.T
-
-    def cell_sum(values: np.ndarray) -> np.ndarray:
-        return np.bincount(in_survey, weights=values, minlength=N_CELLS + 1)[:N_CELLS]
-
-    survey_c = np.bincount(in_survey, minlength=N_CELLS + 1)[:N_CELLS].astype(np.float64)
-    lf_c = employed_c + unemployed_c
-    in_settled = np.where(settled, c, OUT)
-    settled_c = np.bincount(in_settled, minlength=N_CELLS + 1)[:N_CELLS].astype(np.float64)
-    benefit_c = np.bincount(in_settled, weights=s.benefit, minlength=N_CELLS + 1)[:N_CELLS]
-    by_status = np.bincount(c * len(STATUS_NAMES) + status, minlength=N_CELLS * len(STATUS_NAMES))
-    by_status = by_status.reshape(N_CELLS, len(STATUS_NAMES)).astype(np.float64)
-    died = np.flatnonzero((status == DIED) & (s.exit_month > t - PAST_YEAR))  # few rows
-    died_c = c[died]
-
-    # name: (numerator by cell, denominator by cell or None for a count, multiplier); groups are sums of cells
-    spec = {
-        "labour_force_participation": (lf_c, survey_c, 100),
-        "employment_rate": (employed_c, survey_c, 100),
-        "unemployment_rate": (unemployed_c, lf_c, 100),
-        "economically_inactive": (survey_c - lf_c, survey_c, 100),
-        "mean_monthly_wage": (cell_sum(s.wage * employed), employed_c, 1),
-        "regular_job_share": (regular_c, employed_c, 100),
-        "day_labour_share": (day_c, employed_c, 100),
-        "life_satisfaction": (satisfied_c, survey_c, 100),
-        "discrimination_past_year": (discriminated_c, survey_c, 100),
-        "livelihood_benefit_recipients": (benefit_c, settled_c, 100),
-        "major_depression": (depressed_c, survey_c, 100),
-        "major_depression_lifetime": (depression_ever_c, survey_c, 100),
-        "ptsd": (ptsd_c, survey_c, 100),
-        "ptsd_lifetime": (ptsd_ever_c, survey_c, 100),
-        "suicidal_impulse_past_year": (ideation_c, survey_c, 100),
-        "no_one_to_ask_when_sick": (no_one_c, survey_c, 100),
-        "mean_loneliness": (cell_sum(s.loneliness), survey_c, 1),
-        "mean_south_korean_ties": (cell_sum(s.sk_ties), survey_c, 1),
-        "mean_settler_ties": (cell_sum(s.settler_ties), survey_c, 1),
-        "counselling_coverage": (counselled_c, in_need_c, 100),
-        "mean_trust": (cell_sum(s.trust), survey_c, 1),
-        "money_stress": (cell_sum(s.money_stress), survey_c, 1),
-        "population_in_south_korea": (by_status[:, IN_SK], None, scale),
-        "whereabouts_unknown": (by_status[:, UNKNOWN], None, scale),
-        "residence_unconfirmed": (by_status[:, ABROAD] + by_status[:, UNKNOWN], None, scale),
-        "returned_to_north": (by_status[:, RETURNED_NORTH], None, scale),
-        "deaths": (np.bincount(died_c, minlength=N_CELLS), None, scale),
-        "unclaimed_deaths": (np.bincount(died_c, weights=s.death_unclaimed[died], minlength=N_CELLS), None, scale),
-        "suicides": (np.bincount(died_c, weights=s.suicide[died], minlength=N_CELLS), None, scale),
-    }
-    rows = [spec[name] for name in INDICATOR_NAMES]
-    num = np.stack([r[0] for r in rows]) @ GROUP_MATRIX
-    is_count = np.array([r[1] is None for r in rows])
-    den = np.stack([survey_c if r[1] is None else r[1] for r in rows]) @ GROUP_MATRIX
-    mult = np.array([r[2] for r in rows], dtype=np.float64)[:, None]
-    out = mult * _ratio(num, den)
-    out[is_count] = mult[is_count] * num[is_count]
+    # thresholds as float32: numpy compares a float32 column with a Python float in float32
+    acc = cell_quantities(t, np.float32(p.depression_threshold), np.float32(p.ptsd_threshold),
+                          s.status, s.labour, s.job_type, s.female, s.birth_month, s.arrival_month,
+                          s.satisfied, s.last_discrimination, s.depression, s.depression_ever, s.ptsd, s.ptsd_ever,
+                          s.last_ideation, s.settler_ties, s.sk_ties, s.mentor_left, s.lives_alone, s.counselling_left,
+                          s.wage, s.loneliness, s.trust, s.money_stress, s.benefit,
+                          s.exit_month, s.death_unclaimed, s.suicide)
+    num = acc[NUM_ROWS] @ GROUP_MATRIX
+    den = acc[DEN_ROWS] @ GROUP_MATRIX
+    out = RATE_MULT[:, None] * _ratio(num, den)
+    out[IS_COUNT] = scale * num[IS_COUNT]
     return out
 
 
+@kernel
+def _cell(t, female, birth_month, arrival_month):
+    """Cell index as in ``cells``."""
+    age_months = t - birth_month
+    since = t - arrival_month
+    band = 0
+    for edge in AGE_EDGES:
+        band += age_months >= 12 * edge
+    years = 0
+    for k in range(1, N_YEARS):
+        years += since >= 12 * k
+    return (female * N_AGE + band) * N_YEARS + years
+
+
+@kernel
+def cell_quantities(t, depression_threshold, ptsd_threshold, status, labour, job_type, female, birth_month,
+                    arrival_month, satisfied, last_discrimination, depression, depression_ever, ptsd, ptsd_ever,
+                    last_ideation, settler_ties, sk_ties, mentor_left, lives_alone, counselling_left,
+                    wage, loneliness, trust, money_stress, benefit, exit_month, death_unclaimed, suicide):
+    """Per-cell quantities at month t, shape (N_QUANTITIES, N_CELLS) float64: one pass over settlers."""
+    n = np.zeros((N_COUNTS, N_CELLS), dtype=np.int64)
+    acc = np.zeros((N_QUANTITIES, N_CELLS))
+    survey_born_by = t - SURVEY_MIN_AGE * 12
+    for i in range(status.size):
+        st = status[i]
+        if st == IN_SK:
+            c = _cell(t, female[i], birth_month[i], arrival_month[i])
+            n[Q_IN_SK, c] += 1
+            if labour[i] == HANAWON:
+                continue
+            n[Q_SETTLED, c] += 1
+            n[Q_BENEFIT, c] += benefit[i]
+            if birth_month[i] > survey_born_by:
+                continue
+            employed = labour[i] == EMPLOYED
+            unemployed = labour[i] == UNEMPLOYED
+            depressed = depression[i] > depression_threshold
+            has_ptsd = ptsd[i] > ptsd_threshold
+            in_need = depressed | has_ptsd
+            # support_ties (sim.mechanisms.ties) == 0: no settler or South Korean tie, mentor or household member
+            no_one = (settler_ties[i] + sk_ties[i] + (mentor_left[i] > 0) + (not lives_alone[i])) == 0
+            n[Q_SURVEY, c] += 1
+            n[Q_EMPLOYED, c] += employed
+            n[Q_UNEMPLOYED, c] += unemployed
+            n[Q_REGULAR, c] += employed & (job_type[i] == REGULAR)
+            n[Q_DAY_LABOUR, c] += employed & (job_type[i] == DAY_LABOUR)
+            n[Q_SATISFIED, c] += satisfied[i]
+            n[Q_DISCRIMINATED, c] += (t - last_discrimination[i]) < PAST_YEAR
+            n[Q_DEPRESSED, c] += depressed
+            n[Q_DEPRESSION_EVER, c] += depression_ever[i]
+            n[Q_PTSD, c] += has_ptsd
+            n[Q_PTSD_EVER, c] += ptsd_ever[i]
+            n[Q_IDEATION, c] += (t - last_ideation[i]) < PAST_YEAR
+            n[Q_NO_ONE, c] += no_one
+            n[Q_IN_NEED, c] += in_need
+            n[Q_COUNSELLED, c] += in_need & (counselling_left[i] > 0)
+            n[Q_SK_TIES, c] += sk_ties[i]
+            n[Q_SETTLER_TIES, c] += settler_ties[i]
+            acc[Q_WAGE, c] += np.float64(wage[i]) * _ZERO_ONE[np.intp(employed)]  # non-employed add 0 (as before)
+            acc[Q_LONELINESS, c] += loneliness[i]
+            acc[Q_TRUST, c] += trust[i]
+            acc[Q_MONEY_STRESS, c] += money_stress[i]
+        elif st == DIED:
+            if exit_month[i] > t - PAST_YEAR:
+                c = _cell(t, female[i], birth_month[i], arrival_month[i])
+                n[Q_DEATHS, c] += 1
+                n[Q_UNCLAIMED, c] += death_unclaimed[i]
+                n[Q_SUICIDES, c] += suicide[i]
+        elif st in (UNKNOWN, ABROAD, RETURNED_NORTH):
+            c = _cell(t, female[i], birth_month[i], arrival_month[i])
+            n[Q_UNKNOWN, c] += st == UNKNOWN
+            n[Q_UNCONFIRMED, c] += st != RETURNED_NORTH
+            n[Q_RETURNED, c] += st == RETURNED_NORTH
+    for c in range(N_CELLS):
+        n[Q_LABOUR_FORCE, c] = n[Q_EMPLOYED, c] + n[Q_UNEMPLOYED, c]
+        n[Q_INACTIVE, c] = n[Q_SURVEY, c] - n[Q_LABOUR_FORCE, c]
+        for q in range(N_COUNTS):
+            acc[q, c] = n[q, c]
+    return acc
+
+
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+    """num / den where den > 0, else NaN (nothing is divided by zero, so no warnings to silence)."""
+    ok = den > 0
+    return np.where(ok, num / np.where(ok, den, 1), np.nan)

@@ -24,10 +24,12 @@ import sys
 import types
 from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 from scipy import stats
 
+import sim.jit
 from sim import ResettlementModel
 
 REPO = Path(__file__).resolve().parents[1]
@@ -93,7 +95,13 @@ def mutated(module_name: str, old: str, new: str) -> types.ModuleType:
     assert source.count(old) == 1, f"mutation target not found once in {module_name}: {old!r}"
     copy = types.ModuleType(module_name + "_mutant")
     copy.__file__ = module.__file__
-    exec(compile(source.replace(old, new), module.__file__, "exec"), copy.__dict__)
+    # the copy's kernels are compiled afresh: with the on-disk cache they would clash with the real module's
+    cached = sim.jit.kernel
+    sim.jit.kernel = numba.njit(error_model="numpy", nogil=True)
+    try:
+        exec(compile(source.replace(old, new), module.__file__, "exec"), copy.__dict__)
+    finally:
+        sim.jit.kernel = cached
     return copy
 
 

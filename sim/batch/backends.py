@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 IN_FLIGHT_PER_WORKER = 2  # tasks queued per worker: keeps workers busy, the driver's memory flat
 SCHEDULER_TIMEOUT_S = 10  # seconds to wait for a dask scheduler before giving up
-PRELOAD = ["sim.batch.sweep"]  # imported once by the fork server, so workers start fast
+PRELOAD = ["sim.batch.preload"]  # imported once by the fork server, so workers start fast (kernels loaded)
 
 
 def pool_context() -> multiprocessing.context.BaseContext:

@@ -29,9 +29,8 @@ import numpy as np
 
 from sim import inputs
 from sim.clock import Clock
-from sim.draws import rare_events
+from sim.jit import kernel
 from sim.params import Parameters
-from sim.rows import Rows
 from sim.state import (
     DAY_LABOUR,
     EMPLOYED,
@@ -54,119 +53,145 @@ RECENT_MONTHS = 12  # "recent" discrimination: within the past year, as the surv
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
     t = clock.month
-    # age >= school_leaving_age  <=>  months since birth >= 12 x school_leaving_age (ages are whole years)
-    active = (s.status == IN_SK) & (s.labour != HANAWON) & (s.birth_month <= t - 12 * int(p.school_leaving_age))
-    sub = Rows(active)
-    if sub.count == 0:
-        return
-    of, idx, n = sub.of, sub.index, sub.size  # local values, state rows of local positions, local size
-    depressed = of(s.depression) > p.depression_threshold
-    stress = of(s.money_stress).astype(float)
-    labour = of(s.labour).copy()  # updated locally, written back at the end
-    age_months = t - of(s.birth_month)
+    _month(rng, t, t - 12 * int(p.school_leaving_age), s.status, s.labour, s.birth_month, s.female, s.children,
+           s.health_limit, s.depression, s.money_stress, s.training_offered, s.training_left, s.credentials,
+           s.stipend, s.job_type, s.wage, s.tenure, s.incentive_per_month, s.incentive_min_tenure, s.incentive_until,
+           s.dialect, s.productivity, s.sk_ties, s.mentor_left, s.last_discrimination, s.tie_a, s.tie_b,
+           p.depression_threshold, p.certificate_completion, p.living_cost_10k_krw, p.training_uptake_base,
+           int(p.training_months), p.lf_entry_rate, p.urgency_entry_multiplier, p.depression_search_penalty,
+           p.lf_exit_rate, p.care_exit_multiplier, p.health_exit_multiplier, p.older_exit_multiplier,
+           p.depression_separation_multiplier, p.separation_regular, p.separation_temporary, p.separation_day,
+           p.incentive_retention_multiplier, np.float32(np.exp(p.tenure_wage_growth)),
+           p.job_offer_rate * (1 + p.employer_subsidy_offer_elasticity * p.employer_wage_subsidy_share),
+           p.dialect_offer_effect, p.referral_per_contact, int(p.referral_contacts_cap), p.mentor_referral_multiplier,
+           p.discrimination_offer_penalty, p.regular_offer_share, p.credential_regular_bonus, p.day_offer_share,
+           p.accept_nonregular_base, p.accept_nonregular_urgency,
+           inputs.general_wage(clock.year, p.wage_growth_per_year), p.wage_ratio_regular, p.wage_ratio_temporary,
+           p.wage_ratio_day, p.credential_wage_premium, p.dialect_wage_premium, p.female_wage_gap,
+           p.discrimination_rate * (1 - p.anti_discrimination_effort), p.workplace_discrimination_multiplier,
+           np.float32(p.dialect_learning_rate))
 
-    # training in progress: a month done; finishers may gain a certificate, then look for work
-    training = sub.where(labour == TRAINING)
-    if training.size:
-        s.training_left[idx(training)] -= 1
-        done = training[s.training_left[idx(training)] <= 0]
-        passed = done[rng.random(done.size) < p.certificate_completion]
-        s.credentials[idx(passed)] = True
-        labour[done] = UNEMPLOYED
 
-    # training uptake: money stress keeps people from training unless the stipend covers costs
-    offered = sub.where(of(s.training_offered))
-    can_train = offered[(labour[offered] == INACTIVE) | (labour[offered] == UNEMPLOYED)]
-    if can_train.size:
-        rows = idx(can_train)
-        stipend_cover = np.minimum(1.0, s.stipend[rows] / p.living_cost_10k_krw)
-        uptake = p.training_uptake_base * (1 - stress[can_train] * (1 - stipend_cover))
-        start = can_train[rng.random(can_train.size) < uptake]
-        s.training_offered[rows] = False  # the offer is taken or lost
-        labour[start] = TRAINING
-        s.training_left[idx(start)] = int(p.training_months)
+@kernel
+def _month(rng, t, born_by, status, labour_col, birth_month, female, children,
+           health_limit, depression, money_stress, training_offered, training_left, credentials,
+           stipend, job_type, wage, tenure, incentive_per_month, incentive_min_tenure, incentive_until,
+           dialect, productivity, sk_ties, mentor_left, last_discrimination, tie_a, tie_b,
+           depression_threshold, certificate_completion, living_cost, uptake_base,
+           training_months, entry_base, urgency_multiplier, depression_search_penalty,
+           exit_base, care_multiplier, health_multiplier, older_multiplier,
+           depression_separation_multiplier, separation_regular, separation_temporary, separation_day,
+           incentive_retention_multiplier, tenure_growth,
+           offer_base, dialect_offer_effect, referral_per_contact, contacts_cap, mentor_multiplier,
+           discrimination_offer_penalty, regular_offer_share, credential_regular_bonus, day_offer_share,
+           accept_base, accept_urgency,
+           general_wage, ratio_regular, ratio_temporary,
+           ratio_day, credential_premium, dialect_premium, female_gap,
+           discrimination_base, workplace_multiplier, learning_rate):
+    """One month of the labour market for every settler past Hanawon born by ``born_by``."""
+    # employed settler contacts, counted on the labour states at the start of the month
+    contacts_employed = np.zeros(labour_col.size, dtype=np.int32)
+    for e in range(tie_a.size):
+        a, b = tie_a[e], tie_b[e]
+        contacts_employed[a] += labour_col[b] == EMPLOYED
+        contacts_employed[b] += labour_col[a] == EMPLOYED
 
-    # participation (multipliers as 1 + (m - 1) x flag: the same as "m if flag else 1", without branches)
-    entry = p.lf_entry_rate * (1 + (p.urgency_entry_multiplier - 1) * stress)
-    entry *= 1 - p.depression_search_penalty * depressed
-    care = of(s.female) & (of(s.children) > 0) & (age_months < 12 * CARE_MAX_AGE)
-    exit_rate = p.lf_exit_rate * (1 + (p.care_exit_multiplier - 1) * care)
-    exit_rate *= 1 + (p.health_exit_multiplier - 1) * of(s.health_limit)
-    exit_rate *= 1 + (p.older_exit_multiplier - 1) * (age_months >= 12 * OLDER_AGE)
-    exit_rate *= 1 + (p.depression_separation_multiplier - 1) * depressed
-    u = rng.random(n)
-    enters = (labour == INACTIVE) & (u < entry)
-    leaves = ((labour == UNEMPLOYED) | (labour == EMPLOYED)) & (u < np.minimum(exit_rate, 1.0))
-    quit_job = sub.where(leaves & (labour == EMPLOYED))
-    labour[enters] = UNEMPLOYED
-    labour[leaves] = INACTIVE
+    for i in range(status.size):
+        if status[i] != IN_SK or labour_col[i] == HANAWON or birth_month[i] > born_by:
+            continue
+        depressed = depression[i] > depression_threshold
+        stress = np.float64(money_stress[i])
+        labour = labour_col[i]  # updated here, written back after the job search
+        age_months = t - birth_month[i]
 
-    # employed: tenure, wage growth, separation (drawn for the employed only, by thinning)
-    employed = sub.where(labour == EMPLOYED)
-    sep_by_job = np.zeros(len(JOB_NAMES))
-    sep_by_job[[REGULAR, TEMPORARY, DAY_LABOUR]] = p.separation_regular, p.separation_temporary, p.separation_day
+        # training in progress: a month done; finishers may gain a certificate, then look for work
+        if labour == TRAINING:
+            training_left[i] -= 1
+            if training_left[i] <= 0:
+                if rng.random() < certificate_completion:
+                    credentials[i] = True
+                labour = UNEMPLOYED
 
-    def separation(c: np.ndarray | slice) -> np.ndarray:
-        pos = employed[c]
-        rows = idx(pos)
-        sep = sep_by_job[s.job_type[rows]] * (1 + (p.depression_separation_multiplier - 1) * depressed[pos])
-        earning_incentive = (s.tenure[rows] >= s.incentive_min_tenure[rows]) & (t < s.incentive_until[rows]) \
-            & (s.incentive_per_month[rows] > 0)
-        return sep * (1 + (p.incentive_retention_multiplier - 1) * earning_incentive)
+        # training uptake: money stress keeps people from training unless the stipend covers costs
+        if training_offered[i] and labour in (INACTIVE, UNEMPLOYED):
+            stipend_cover = min(1.0, stipend[i] / living_cost)
+            training_offered[i] = False  # the offer is taken or lost
+            if rng.random() < uptake_base * (1 - stress * (1 - stipend_cover)):
+                labour = TRAINING
+                training_left[i] = training_months
 
-    sep_max = sep_by_job.max() * max(1.0, p.depression_separation_multiplier) * max(1.0, p.incentive_retention_multiplier)
-    separated = employed[rare_events(rng, employed.size, sep_max, separation)]
-    rows = idx(employed)  # all employed gain tenure and wage; those separated are reset just below
-    s.tenure[rows] += 1
-    s.wage[rows] *= np.float32(np.exp(p.tenure_wage_growth))
-    labour[separated] = UNEMPLOYED
-    lost = idx(np.concatenate([separated, quit_job]))
-    s.job_type[lost] = NO_JOB
-    s.wage[lost] = 0.0
-    s.tenure[lost] = 0
+        # participation (multipliers as 1 + (m - 1) x flag: the same as "m if flag else 1", without branches)
+        quit_job = False
+        if labour == INACTIVE:
+            entry = entry_base * (1 + (urgency_multiplier - 1) * stress) * (1 - depression_search_penalty * depressed)
+            if rng.random() < entry:
+                labour = UNEMPLOYED
+        elif labour in (UNEMPLOYED, EMPLOYED):
+            care = female[i] & (children[i] > 0) & (age_months < 12 * CARE_MAX_AGE)
+            exit_rate = (exit_base * (1 + (care_multiplier - 1) * care)
+                         * (1 + (health_multiplier - 1) * health_limit[i])
+                         * (1 + (older_multiplier - 1) * (age_months >= 12 * OLDER_AGE))
+                         * (1 + (depression_separation_multiplier - 1) * depressed))
+            if rng.random() < min(exit_rate, 1.0):
+                quit_job = labour == EMPLOYED
+                labour = INACTIVE
 
-    # job search (a job lost this month is searched for from next month)
-    searching = labour == UNEMPLOYED
-    searching[separated] = False
-    searching = sub.where(searching)
-    if searching.size:
-        rows = idx(searching)
-        recent_disc = (t - s.last_discrimination[rows]) < RECENT_MONTHS
-        contacts = np.minimum(employed_contacts(s, rows) + s.sk_ties[rows], p.referral_contacts_cap)
-        rate = (p.job_offer_rate
-                * (1 + p.dialect_offer_effect * s.dialect[rows])
-                * (1 + p.referral_per_contact * contacts)
-                * (1 + (p.mentor_referral_multiplier - 1) * (s.mentor_left[rows] > 0))
-                * (1 + p.employer_subsidy_offer_elasticity * p.employer_wage_subsidy_share)
-                * (1 - p.discrimination_offer_penalty * recent_disc)
-                * (1 - p.depression_search_penalty * depressed[searching]))
-        offered = searching[rng.random(searching.size) < 1 - np.exp(-rate)]
-        if offered.size:
-            rows = idx(offered)
-            regular_share = np.minimum(1.0, p.regular_offer_share + p.credential_regular_bonus * s.credentials[rows])
-            v = rng.random(offered.size)
-            offer_type = np.where(v < regular_share, REGULAR,
-                                  np.where(rng.random(offered.size) < p.day_offer_share, DAY_LABOUR, TEMPORARY))
-            accept_prob = np.where(offer_type == REGULAR, 1.0,
-                                   np.minimum(1.0, p.accept_nonregular_base + p.accept_nonregular_urgency * stress[offered]))
-            hired = rng.random(offered.size) < accept_prob
-            h = rows[hired]
-            labour[offered[hired]] = EMPLOYED
-            s.job_type[h] = offer_type[hired]
-            s.tenure[h] = 0
-            s.wage[h] = starting_wage(s, p, h, offer_type[hired], clock)
+        # employed: tenure, wage growth, separation (tenure and wage grow first; the separated are reset below)
+        separated = False
+        if labour == EMPLOYED:
+            job = job_type[i]
+            sep = (separation_regular * (job == REGULAR) + separation_temporary * (job == TEMPORARY)
+                   + separation_day * (job == DAY_LABOUR))
+            earning_incentive = ((tenure[i] >= incentive_min_tenure[i]) & (t < incentive_until[i])
+                                 & (incentive_per_month[i] > 0))
+            sep *= ((1 + (depression_separation_multiplier - 1) * depressed)
+                    * (1 + (incentive_retention_multiplier - 1) * earning_incentive))
+            separated = rng.random() < sep
+            tenure[i] += 1
+            wage[i] *= tenure_growth
+            if separated:
+                labour = UNEMPLOYED
+        if separated or quit_job:
+            job_type[i] = NO_JOB
+            wage[i] = 0.0
+            tenure[i] = 0
 
-    sub.put(s.labour, labour)
+        # job search (a job lost this month is searched for from next month)
+        searching = labour == UNEMPLOYED
+        if searching and not separated:
+            recent_disc = (t - last_discrimination[i]) < RECENT_MONTHS
+            contacts = min(contacts_employed[i] + sk_ties[i], contacts_cap)
+            rate = (offer_base
+                    * (1 + dialect_offer_effect * dialect[i])
+                    * (1 + referral_per_contact * contacts)
+                    * (1 + (mentor_multiplier - 1) * (mentor_left[i] > 0))
+                    * (1 - discrimination_offer_penalty * recent_disc)
+                    * (1 - depression_search_penalty * depressed))
+            if rng.random() < 1 - np.exp(-rate):
+                regular_share = min(1.0, regular_offer_share + credential_regular_bonus * credentials[i])
+                if rng.random() < regular_share:
+                    offer, ratio, hired = REGULAR, ratio_regular, True  # regular offers are always taken
+                else:
+                    if rng.random() < day_offer_share:
+                        offer, ratio = DAY_LABOUR, ratio_day
+                    else:
+                        offer, ratio = TEMPORARY, ratio_temporary
+                    hired = rng.random() < min(1.0, accept_base + accept_urgency * stress)
+                if hired:  # starting wage as in starting_wage()
+                    labour = EMPLOYED
+                    job_type[i] = offer
+                    tenure[i] = 0
+                    log_premium = (np.float64(productivity[i]) + credential_premium * credentials[i]
+                                   + dialect_premium * dialect[i] - female_gap * female[i])
+                    wage[i] = general_wage * ratio * np.exp(log_premium)
 
-    # discrimination (drawn by thinning: the rate is at most its value at zero proficiency at work)
-    def discrimination(c: np.ndarray | slice) -> np.ndarray:
-        return (p.discrimination_rate * (1 - s.dialect[idx(c)]) * (1 - p.anti_discrimination_effort)
-                * (1 + (p.workplace_discrimination_multiplier - 1) * (labour[c] == EMPLOYED)))
+        labour_col[i] = labour
 
-    disc_max = p.discrimination_rate * (1 - p.anti_discrimination_effort) * max(1.0, p.workplace_discrimination_multiplier)
-    s.last_discrimination[idx(sub.keep(rare_events(rng, n, disc_max, discrimination)))] = t
-    # dialect learning for the active (x 1 or x 0 on the whole column: cheaper than gathering the rows)
-    s.dialect += np.float32(p.dialect_learning_rate) * (1 - s.dialect) * active
+        # discrimination (after hiring: more at work), then dialect learning
+        disc = discrimination_base * (1 - dialect[i]) * (1 + (workplace_multiplier - 1) * (labour == EMPLOYED))
+        if rng.random() < disc:
+            last_discrimination[i] = t
+        dialect[i] += learning_rate * (np.float32(1) - dialect[i])
 
 
 def starting_wage(s: State, p: Parameters, rows: np.ndarray, job_type: np.ndarray, clock: Clock) -> np.ndarray:

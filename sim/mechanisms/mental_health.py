@@ -22,61 +22,88 @@ Assumptions and sources:
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
 from sim.clock import Clock
-from sim.mechanisms.ties import support_ties
+from sim.jit import kernel
 from sim.params import Parameters
-from sim.rows import Rows
 from sim.state import EMPLOYED, IN_SK, UNEMPLOYED, State
 
 RECENT_MONTHS = 12
+EXP_TERM_2 = 1 / 2  # Taylor coefficients of exp: 1 + x + x^2/2 + x^3/6 <= exp(x) for x >= 0
+EXP_TERM_3 = 1 / 6
 
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
-    t = clock.month
-    rows = Rows(s.status == IN_SK)
-    if rows.count == 0:
-        return
-    of = rows.of  # values at the rows (never modified in place)
-    treated = of(s.counselling_left) > 0
     course = max(1.0, p.counselling_course_months)
+    _month(rng, clock.month, s.status, s.labour, s.counselling_left, s.settler_ties, s.sk_ties, s.mentor_left,
+           s.lives_alone, s.last_discrimination, s.money_stress, s.trauma, s.satisfaction_propensity,
+           s.ptsd, s.loneliness, s.depression, s.depression_ever, s.ptsd_ever, s.last_ideation, s.satisfied,
+           1 - p.ptsd_recovery_rate, p.treatment_ptsd_smd * p.symptom_sd / course,
+           p.treatment_depression_smd * p.symptom_sd / course,
+           p.loneliness_half_ties, p.loneliness_adjust_rate,
+           p.depression_base, p.depression_from_money, p.depression_from_unemployment, p.depression_from_loneliness,
+           p.depression_from_discrimination, p.depression_from_ptsd, p.depression_adjust_rate, p.depression_noise_sd,
+           p.depression_threshold, p.ptsd_threshold,
+           p.ideation_base_logit, p.ideation_depression_logit, p.ideation_trauma_logit, p.ideation_discrimination_logit,
+           p.satisfaction_base, p.satisfaction_depression, p.satisfaction_money, p.satisfaction_employment,
+           p.satisfaction_discrimination)
 
-    ptsd = of(s.ptsd) * (1 - p.ptsd_recovery_rate)
-    ptsd -= p.treatment_ptsd_smd * p.symptom_sd / course * treated
-    ptsd = np.clip(ptsd, 0, 1)
-    rows.put(s.ptsd, ptsd)
 
-    ties = support_ties(s, None if rows.dense else rows.idx)
-    lonely_target = 1 / (1 + ties / p.loneliness_half_ties)
-    loneliness = of(s.loneliness)
-    loneliness = (loneliness + p.loneliness_adjust_rate * (lonely_target - loneliness)).astype(s.loneliness.dtype)
-    rows.put(s.loneliness, loneliness)
+@kernel
+def _month(rng, t, status, labour, counselling_left, settler_ties, sk_ties, mentor_left,
+           lives_alone, last_discrimination, money_stress, trauma, propensity,
+           ptsd_col, lonely_col, dep_col, depression_ever, ptsd_ever, last_ideation, satisfied,
+           ptsd_keep, ptsd_treatment, dep_treatment,
+           half_ties, lonely_rate,
+           dep_base, dep_money, dep_unemployment, dep_loneliness,
+           dep_discrimination, dep_ptsd, dep_rate, noise_sd,
+           dep_threshold, ptsd_threshold,
+           idea_base, idea_depression, idea_trauma, idea_discrimination,
+           sat_base, sat_depression, sat_money, sat_employment, sat_discrimination):
+    """One month of mental health for every settler in South Korea."""
+    for i in range(status.size):
+        if status[i] != IN_SK:
+            continue
+        treated = counselling_left[i] > 0
 
-    recent_disc = (t - of(s.last_discrimination)) < RECENT_MONTHS
-    money_stress = of(s.money_stress)
-    labour = of(s.labour)
-    target = (p.depression_base
-              + p.depression_from_money * money_stress
-              + p.depression_from_unemployment * (labour == UNEMPLOYED)
-              + p.depression_from_loneliness * loneliness
-              + p.depression_from_discrimination * recent_disc
-              + p.depression_from_ptsd * ptsd)
-    depression = of(s.depression)
-    dep = depression + p.depression_adjust_rate * (target - depression)
-    dep += rng.standard_normal(rows.size, dtype=np.float32) * np.float32(p.depression_noise_sd)  # N(0, sd)
-    dep -= p.treatment_depression_smd * p.symptom_sd / course * treated
-    depression = np.clip(dep, 0, 1).astype(s.depression.dtype)
-    rows.put(s.depression, depression)
-    rows.put(s.depression_ever, of(s.depression_ever) | (depression > p.depression_threshold))
-    rows.put(s.ptsd_ever, of(s.ptsd_ever) | (ptsd > p.ptsd_threshold))
+        ptsd_col[i] = min(1.0, max(0.0, ptsd_col[i] * ptsd_keep - ptsd_treatment * treated))
+        ptsd = ptsd_col[i]  # the stored (float32) value from here on
 
-    logit = (p.ideation_base_logit + p.ideation_depression_logit * depression  # float32 throughout
-             + p.ideation_trauma_logit * of(s.trauma) + np.float32(p.ideation_discrimination_logit) * recent_disc)
-    s.last_ideation[rows.index(rows.where(rng.random(rows.size, dtype=np.float32) < expit(logit)))] = t
+        # support_ties (sim.mechanisms.ties): settler and South Korean ties, a mentor, a household member
+        ties = np.int64(settler_ties[i]) + sk_ties[i] + (mentor_left[i] > 0) + (not lives_alone[i])
+        lonely_target = 1 / (1 + ties / half_ties)
+        lonely_col[i] = lonely_col[i] + lonely_rate * (lonely_target - lonely_col[i])
+        loneliness = lonely_col[i]
 
-    index = (p.satisfaction_base - p.satisfaction_depression * depression
-             - p.satisfaction_money * money_stress
-             + p.satisfaction_employment * (labour == EMPLOYED)
-             - p.satisfaction_discrimination * recent_disc + of(s.satisfaction_propensity))
-    rows.put(s.satisfied, index > 0)
+        recent_disc = (t - np.int64(last_discrimination[i])) < RECENT_MONTHS
+        stress = money_stress[i]
+        target = (dep_base + dep_money * stress + dep_unemployment * (labour[i] == UNEMPLOYED)
+                  + dep_loneliness * loneliness + dep_discrimination * recent_disc + dep_ptsd * ptsd)
+        dep = dep_col[i] + dep_rate * (target - dep_col[i])
+        dep += rng.standard_normal() * noise_sd  # N(0, sd)
+        dep -= dep_treatment * treated
+        dep_col[i] = min(1.0, max(0.0, dep))
+        depression = dep_col[i]
+        depression_ever[i] |= depression > dep_threshold
+        ptsd_ever[i] |= ptsd > ptsd_threshold
+
+        logit = (idea_base + idea_depression * depression + idea_trauma * trauma[i]
+                 + idea_discrimination * recent_disc)
+        if _below_expit(rng.random(), logit):
+            last_ideation[i] = t
+
+        index = (sat_base - sat_depression * depression - sat_money * stress
+                 + sat_employment * (labour[i] == EMPLOYED) - sat_discrimination * recent_disc + propensity[i])
+        satisfied[i] = index > 0
+
+
+@kernel
+def _below_expit(u, logit):
+    """``u < 1 / (1 + exp(-logit))``, exactly, mostly without computing the exp (which is slow per settler).
+
+    For x = -logit >= 0, exp(x) >= 1 + x + x^2/2 + x^3/6, so u (2 + x + x^2/2 + x^3/6) >= 1 already means
+    u >= expit(logit): the common case (impulses are rare) is decided by a polynomial."""
+    x = -logit
+    if x >= 0 and u * (2 + x * (1 + x * (EXP_TERM_2 + x * EXP_TERM_3))) >= 1:
+        return False
+    return u < 1 / (1 + np.exp(x))

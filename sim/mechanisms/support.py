@@ -22,56 +22,87 @@ from __future__ import annotations
 import numpy as np
 
 from sim.clock import Clock
+from sim.jit import kernel
 from sim.params import MONTHS_PER_YEAR, Parameters
-from sim.rows import Rows
 from sim.state import HANAWON, IN_SK, UNEMPLOYED, State
 
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
-    t = clock.month
-    present = s.status == IN_SK
-    s.counselling_left -= s.counselling_left > 0
-    rows = Rows(present & (s.labour != HANAWON))
-    if rows.count == 0:
+    _month(rng, clock.month, s.status, s.labour, s.depression, s.ptsd, s.loneliness, s.protection_until,
+           s.last_discrimination, s.hana_registered, s.trust, s.last_contact, s.counselling_left,
+           p.depression_threshold, p.ptsd_threshold, p.outreach_loneliness_flag,
+           p.outreach_contacts_per_year / MONTHS_PER_YEAR, p.outreach_targeting, p.outreach_surveillance_share,
+           p.trust_gain_support, p.trust_loss_surveillance, p.trust_loss_discrimination,
+           p.help_seeking_base, p.trust_initial, p.referral_on_contact,
+           p.counselling_slots_per_1000, int(p.counselling_course_months))
+
+
+@kernel
+def _month(rng, t, status, labour, depression, ptsd, loneliness, protection_until,
+           last_discrimination, hana_registered, trust_col, last_contact, counselling_left,
+           dep_threshold, ptsd_threshold, lonely_flag,
+           base, targeting, surveillance_share,
+           trust_gain, trust_loss_surveillance, trust_loss_discrimination,
+           help_seeking, trust_initial, referral,
+           slots_per_1000, course_months):
+    """One month of outreach and counselling for the settled settlers (in South Korea, past Hanawon)."""
+    # pass 1: courses count down (everyone); counts for the targeting weights and the free slots
+    n = n_protected = n_flagged = in_care = 0
+    for i in range(status.size):
+        if counselling_left[i] > 0:
+            counselling_left[i] -= 1
+        if status[i] != IN_SK or labour[i] == HANAWON:
+            continue
+        n += 1
+        in_care += counselling_left[i] > 0
+        if protection_until[i] > t:
+            n_protected += 1
+            in_need = (depression[i] > dep_threshold) | (ptsd[i] > ptsd_threshold)
+            n_flagged += in_need | (loneliness[i] > lonely_flag) | (labour[i] == UNEMPLOYED)
+    if n == 0:
         return
-    of, n = rows.of, rows.count  # values at the rows (never modified in place); settlers served
-    in_need = (of(s.depression) > p.depression_threshold) | (of(s.ptsd) > p.ptsd_threshold)
 
-    # outreach
-    # check-ins reach settlers within their protection period (police officer and Hana Center)
-    protected = of(s.protection_until) > t
-    flagged = (in_need | (of(s.loneliness) > p.outreach_loneliness_flag) | (of(s.labour) == UNEMPLOYED)) & protected
-    base = p.outreach_contacts_per_year / MONTHS_PER_YEAR
-    n_protected = np.count_nonzero(protected & rows.mask if rows.dense else protected)
-    flagged_share = np.count_nonzero(flagged & rows.mask if rows.dense else flagged) / max(n_protected, 1)
-    weight = ((1 - p.outreach_targeting) + (p.outreach_targeting * flagged / flagged_share if flagged_share > 0 else 0)) \
-        * protected
-    contacted = rows.where(rng.random(rows.size) < np.minimum(1.0, base * weight))
-    monitored = contacted[rng.random(contacted.size) < p.outreach_surveillance_share]  # drawn for the contacted only
-    monitoring = np.zeros(rows.size, dtype=bool)
-    monitoring[monitored] = True
-    supportive = np.zeros(rows.size, dtype=bool)
-    supportive[contacted] = True
-    supportive &= ~monitoring
-    # "x (1 + change x flag)": the same as "changed if flag else unchanged", without branches
-    trust = of(s.trust) + p.trust_gain_support * (1 - of(s.trust)) * supportive
-    trust *= 1 - p.trust_loss_surveillance * monitoring
-    trust *= 1 - p.trust_loss_discrimination * (of(s.last_discrimination) == t)
-    rows.put(s.trust, trust)
-    s.last_contact[rows.index(contacted)] = t
+    # outreach: a share ``targeting`` of the contacts goes to flagged settlers, keeping the total fixed
+    flagged_share = n_flagged / max(n_protected, 1)
+    boost = targeting / flagged_share if flagged_share > 0 else 0.0
+    p_unflagged = min(1.0, base * (1 - targeting))
+    p_flagged = min(1.0, base * ((1 - targeting) + boost))
 
-    # counselling demand against capacity (help-seeking and referral drawn only where they can matter)
-    counselling_left = of(s.counselling_left)
-    could_start = rows.where(in_need & (counselling_left == 0))
-    registered = could_start[of(s.hana_registered)[could_start]]
-    asks = registered[rng.random(registered.size)
-                      < p.help_seeking_base * (trust[registered] / p.trust_initial) * (1 - of(s.loneliness)[registered])]
-    offered = could_start[supportive[could_start]]
-    referred = offered[rng.random(offered.size) < p.referral_on_contact]
-    demand = rows.index(np.union1d(asks, referred))
-    in_care = counselling_left > 0
-    slots = p.counselling_slots_per_1000 * n / 1000 - np.count_nonzero(in_care & rows.mask if rows.dense else in_care)
-    slots = int(np.floor(slots + rng.random())) if slots > 0 else 0  # stochastic rounding keeps small samples unbiased
-    if demand.size > slots:
-        demand = rng.choice(demand, size=slots, replace=False)
-    s.counselling_left[demand] = int(p.counselling_course_months)
+    # pass 2: contacts and trust; counselling demand (help-seeking and referral drawn only where they can matter)
+    demand = np.empty(n, dtype=np.int64)
+    n_demand = 0
+    for i in range(status.size):
+        if status[i] != IN_SK or labour[i] == HANAWON:
+            continue
+        in_need = (depression[i] > dep_threshold) | (ptsd[i] > ptsd_threshold)
+        # check-ins reach settlers within their protection period (police officer and Hana Center)
+        contacted = False
+        if protection_until[i] > t:
+            flagged = in_need | (loneliness[i] > lonely_flag) | (labour[i] == UNEMPLOYED)
+            contacted = rng.random() < (p_flagged if flagged else p_unflagged)
+        monitoring = contacted and rng.random() < surveillance_share  # drawn for the contacted only
+        supportive = contacted and not monitoring
+        trust = trust_col[i] + trust_gain * (1 - trust_col[i]) * supportive
+        trust *= 1 - trust_loss_surveillance * monitoring
+        trust *= 1 - trust_loss_discrimination * (last_discrimination[i] == t)
+        trust_col[i] = trust
+        if contacted:
+            last_contact[i] = t
+
+        if in_need and counselling_left[i] == 0:
+            asks = hana_registered[i] and (rng.random() < help_seeking * (trust_col[i] / trust_initial)
+                                           * (1 - loneliness[i]))
+            if asks or (supportive and rng.random() < referral):
+                demand[n_demand] = i
+                n_demand += 1
+
+    # counselling demand against capacity: when demand exceeds the free slots, a random subset starts
+    slots = slots_per_1000 * n / 1000 - in_care
+    free = int(np.floor(slots + rng.random())) if slots > 0 else 0  # stochastic rounding keeps small samples unbiased
+    if n_demand > free:
+        for k in range(free):  # partial Fisher-Yates shuffle: the first ``free`` are a uniform random subset
+            j = rng.integers(k, n_demand)
+            demand[k], demand[j] = demand[j], demand[k]
+        n_demand = free
+    for k in range(n_demand):
+        counselling_left[demand[k]] = course_months
