@@ -104,7 +104,7 @@ RECOVERY_TOLERANCE = 0.1  # of each parameter's fitting range (on its search sca
 
 def _synthetic_problem(values: dict[str, float]) -> Problem:
     """Three parameters, each with its own figure: satisfaction, discrimination, unemployment 2022-2025."""
-    scenario = Scenario(name="synthetic", population={"mode": "cohort", "size": 1500}, start="2021-01",
+    scenario = Scenario(name="synthetic", population={"mode": "cohort", "size": 4000}, start="2021-01",
                         months=12, replicates=3, seed=7)
     t = SHIPPED[SHIPPED.indicator.isin(["life_satisfaction", "discrimination_past_year", "unemployment_rate"])]
     t = t.reset_index(drop=True)

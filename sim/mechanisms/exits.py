@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.clock import Clock
-from sim.draws import next_success
 from sim.jit import kernel
+from sim.kernel_random import next_success, seed, uniform
 from sim.params import Parameters
 from sim.state import ABROAD, DIED, HANAWON, IN_SK, INACTIVE, LEFT, NO_JOB, RETURNED_NORTH, UNKNOWN, State
 
@@ -30,7 +30,7 @@ ISOLATED_TIES = 1  # support ties at or below which a settler counts as isolated
 
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
-    _month(rng, clock.month, s.status, s.labour, s.job_type, s.wage, s.counselling_left, s.exit_month,
+    _month(seed(rng), clock.month, s.status, s.labour, s.job_type, s.wage, s.counselling_left, s.exit_month,
            s.birth_month, s.last_ideation, s.satisfied, s.trust, s.lives_alone,
            s.settler_ties, s.sk_ties, s.mentor_left, s.death_unclaimed, s.suicide,
            p.abroad_confirmed_rate, p.regain_contact_rate, p.mortality_scale * p.gompertz_a, p.gompertz_b,
@@ -47,7 +47,7 @@ def _monthly_death(t, birth_month, annual_at_birth, gompertz_b):
 
 
 @kernel
-def _month(rng, t, status, labour, job_type, wage, counselling_left, exit_month,
+def _month(bits, t, status, labour, job_type, wage, counselling_left, exit_month,
            birth_month, last_ideation, satisfied, trust, lives_alone,
            settler_ties, sk_ties, mentor_left, death_unclaimed, suicide,
            confirmed_rate, regain_rate, annual_at_birth, gompertz_b,
@@ -57,9 +57,9 @@ def _month(rng, t, status, labour, job_type, wage, counselling_left, exit_month,
     # people abroad confirmed; missing people found (before deaths: the found can die this month)
     oldest = np.iinfo(np.int32).max
     for i in range(status.size):
-        if status[i] == ABROAD and rng.random() < confirmed_rate:
+        if status[i] == ABROAD and uniform(bits) < confirmed_rate:
             status[i] = LEFT
-        elif status[i] == UNKNOWN and rng.random() < regain_rate:
+        elif status[i] == UNKNOWN and uniform(bits) < regain_rate:
             status[i] = IN_SK
         if status[i] == IN_SK or status[i] == UNKNOWN:
             oldest = min(oldest, birth_month[i])
@@ -71,29 +71,29 @@ def _month(rng, t, status, labour, job_type, wage, counselling_left, exit_month,
     death_max = _monthly_death(t, oldest, annual_at_birth, gompertz_b)
     dissatisfied_x = max(1.0, dissatisfied_multiplier)
     move_max = min(1.0, (emigration_rate + return_rate) * dissatisfied_x + lose_rate * max(1.0, distrust_multiplier))
-    next_death = next_success(rng, death_max) - 1
-    next_move = next_success(rng, move_max) - 1
+    next_death = next_success(bits, death_max) - 1
+    next_move = next_success(bits, move_max) - 1
     for i in range(status.size):
         st = status[i]
         if st != IN_SK and st != UNKNOWN:
             continue
         natural = False
         if next_death == 0:
-            natural = rng.random() * death_max < _monthly_death(t, birth_month[i], annual_at_birth, gompertz_b)
-            next_death = next_success(rng, death_max)
+            natural = uniform(bits) * death_max < _monthly_death(t, birth_month[i], annual_at_birth, gompertz_b)
+            next_death = next_success(bits, death_max)
         next_death -= 1
-        by_suicide = last_ideation[i] == t and rng.random() < suicide_rate
+        by_suicide = last_ideation[i] == t and uniform(bits) < suicide_rate
         if natural or by_suicide:
             ties = settler_ties[i] + sk_ties[i] + (mentor_left[i] > 0) + (not lives_alone[i])
             isolated = (ties <= ISOLATED_TIES and lives_alone[i]) or st == UNKNOWN
-            death_unclaimed[i] = rng.random() < (unclaimed_isolated if isolated else unclaimed_connected)
+            death_unclaimed[i] = uniform(bits) < (unclaimed_isolated if isolated else unclaimed_connected)
             suicide[i] = by_suicide
             _leave(i, DIED, t, status, exit_month, labour, job_type, wage, counselling_left)
             continue
         if st != IN_SK or labour[i] == HANAWON:
             continue
         if next_move == 0:
-            u = rng.random() * move_max
+            u = uniform(bits) * move_max
             x = 1.0 if satisfied[i] else dissatisfied_multiplier
             p_emigrate = emigration_rate * x
             p_return = return_rate * x
@@ -104,7 +104,7 @@ def _month(rng, t, status, labour, job_type, wage, counselling_left, exit_month,
                 _leave(i, RETURNED_NORTH, t, status, exit_month, labour, job_type, wage, counselling_left)
             elif u < p_emigrate + p_return + p_lose:
                 status[i] = UNKNOWN
-            next_move = next_success(rng, move_max)
+            next_move = next_success(bits, move_max)
         next_move -= 1
 
 

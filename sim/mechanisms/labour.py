@@ -30,6 +30,7 @@ import numpy as np
 from sim import inputs
 from sim.clock import Clock
 from sim.jit import kernel
+from sim.kernel_random import next_success, seed, uniform
 from sim.params import Parameters
 from sim.state import (
     DAY_LABOUR,
@@ -53,7 +54,7 @@ RECENT_MONTHS = 12  # "recent" discrimination: within the past year, as the surv
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
     t = clock.month
-    _month(rng, t, t - 12 * int(p.school_leaving_age), s.status, s.labour, s.birth_month, s.female, s.children,
+    _month(seed(rng), t, t - 12 * int(p.school_leaving_age), s.status, s.labour, s.birth_month, s.female, s.children,
            s.health_limit, s.depression, s.money_stress, s.training_offered, s.training_left, s.credentials,
            s.stipend, s.job_type, s.wage, s.tenure, s.incentive_per_month, s.incentive_min_tenure, s.incentive_until,
            s.dialect, s.productivity, s.sk_ties, s.mentor_left, s.last_discrimination, s.tie_a, s.tie_b,
@@ -73,7 +74,7 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
 
 
 @kernel
-def _month(rng, t, born_by, status, labour_col, birth_month, female, children,
+def _month(bits, t, born_by, status, labour_col, birth_month, female, children,
            health_limit, depression, money_stress, training_offered, training_left, credentials,
            stipend, job_type, wage, tenure, incentive_per_month, incentive_min_tenure, incentive_until,
            dialect, productivity, sk_ties, mentor_left, last_discrimination, tie_a, tie_b,
@@ -96,6 +97,15 @@ def _month(rng, t, born_by, status, labour_col, birth_month, female, children,
         contacts_employed[a] += labour_col[b] == EMPLOYED
         contacts_employed[b] += labour_col[a] == EMPLOYED
 
+    # entry, separation and discrimination are drawn by skipping (sim.draws): candidates at an upper bound of
+    # the probability, each kept with probability / bound; trials between candidates cost no draw
+    entry_max = min(1.0, entry_base * max(1.0, urgency_multiplier))
+    separation_max = min(1.0, max(separation_regular, separation_temporary, separation_day)
+                         * max(1.0, depression_separation_multiplier) * max(1.0, incentive_retention_multiplier))
+    discrimination_max = min(1.0, discrimination_base * max(1.0, workplace_multiplier))
+    next_entry = next_success(bits, entry_max) - 1
+    next_separation = next_success(bits, separation_max) - 1
+    next_discrimination = next_success(bits, discrimination_max) - 1
     for i in range(status.size):
         if status[i] != IN_SK or labour_col[i] == HANAWON or birth_month[i] > born_by:
             continue
@@ -108,7 +118,7 @@ def _month(rng, t, born_by, status, labour_col, birth_month, female, children,
         if labour == TRAINING:
             training_left[i] -= 1
             if training_left[i] <= 0:
-                if rng.random() < certificate_completion:
+                if uniform(bits) < certificate_completion:
                     credentials[i] = True
                 labour = UNEMPLOYED
 
@@ -116,23 +126,26 @@ def _month(rng, t, born_by, status, labour_col, birth_month, female, children,
         if training_offered[i] and labour in (INACTIVE, UNEMPLOYED):
             stipend_cover = min(1.0, stipend[i] / living_cost)
             training_offered[i] = False  # the offer is taken or lost
-            if rng.random() < uptake_base * (1 - stress * (1 - stipend_cover)):
+            if uniform(bits) < uptake_base * (1 - stress * (1 - stipend_cover)):
                 labour = TRAINING
                 training_left[i] = training_months
 
         # participation (multipliers as 1 + (m - 1) x flag: the same as "m if flag else 1", without branches)
         quit_job = False
         if labour == INACTIVE:
-            entry = entry_base * (1 + (urgency_multiplier - 1) * stress) * (1 - depression_search_penalty * depressed)
-            if rng.random() < entry:
-                labour = UNEMPLOYED
+            if next_entry == 0:
+                entry = entry_base * (1 + (urgency_multiplier - 1) * stress) * (1 - depression_search_penalty * depressed)
+                if uniform(bits) * entry_max < entry:
+                    labour = UNEMPLOYED
+                next_entry = next_success(bits, entry_max)
+            next_entry -= 1
         elif labour in (UNEMPLOYED, EMPLOYED):
             care = female[i] & (children[i] > 0) & (age_months < 12 * CARE_MAX_AGE)
             exit_rate = (exit_base * (1 + (care_multiplier - 1) * care)
                          * (1 + (health_multiplier - 1) * health_limit[i])
                          * (1 + (older_multiplier - 1) * (age_months >= 12 * OLDER_AGE))
                          * (1 + (depression_separation_multiplier - 1) * depressed))
-            if rng.random() < min(exit_rate, 1.0):
+            if uniform(bits) < min(exit_rate, 1.0):
                 quit_job = labour == EMPLOYED
                 labour = INACTIVE
 
@@ -146,7 +159,10 @@ def _month(rng, t, born_by, status, labour_col, birth_month, female, children,
                                  & (incentive_per_month[i] > 0))
             sep *= ((1 + (depression_separation_multiplier - 1) * depressed)
                     * (1 + (incentive_retention_multiplier - 1) * earning_incentive))
-            separated = rng.random() < sep
+            if next_separation == 0:
+                separated = uniform(bits) * separation_max < sep
+                next_separation = next_success(bits, separation_max)
+            next_separation -= 1
             tenure[i] += 1
             wage[i] *= tenure_growth
             if separated:
@@ -167,16 +183,16 @@ def _month(rng, t, born_by, status, labour_col, birth_month, female, children,
                     * (1 + (mentor_multiplier - 1) * (mentor_left[i] > 0))
                     * (1 - discrimination_offer_penalty * recent_disc)
                     * (1 - depression_search_penalty * depressed))
-            if rng.random() < 1 - np.exp(-rate):
+            if uniform(bits) < 1 - np.exp(-rate):
                 regular_share = min(1.0, regular_offer_share + credential_regular_bonus * credentials[i])
-                if rng.random() < regular_share:
+                if uniform(bits) < regular_share:
                     offer, ratio, hired = REGULAR, ratio_regular, True  # regular offers are always taken
                 else:
-                    if rng.random() < day_offer_share:
+                    if uniform(bits) < day_offer_share:
                         offer, ratio = DAY_LABOUR, ratio_day
                     else:
                         offer, ratio = TEMPORARY, ratio_temporary
-                    hired = rng.random() < min(1.0, accept_base + accept_urgency * stress)
+                    hired = uniform(bits) < min(1.0, accept_base + accept_urgency * stress)
                 if hired:  # starting wage as in starting_wage()
                     labour = EMPLOYED
                     job_type[i] = offer
@@ -188,9 +204,12 @@ def _month(rng, t, born_by, status, labour_col, birth_month, female, children,
         labour_col[i] = labour
 
         # discrimination (after hiring: more at work), then dialect learning
-        disc = discrimination_base * (1 - dialect[i]) * (1 + (workplace_multiplier - 1) * (labour == EMPLOYED))
-        if rng.random() < disc:
-            last_discrimination[i] = t
+        if next_discrimination == 0:
+            disc = discrimination_base * (1 - dialect[i]) * (1 + (workplace_multiplier - 1) * (labour == EMPLOYED))
+            if uniform(bits) * discrimination_max < disc:
+                last_discrimination[i] = t
+            next_discrimination = next_success(bits, discrimination_max)
+        next_discrimination -= 1
         dialect[i] += learning_rate * (np.float32(1) - dialect[i])
 
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from sim.clock import Clock
 from sim.jit import kernel
+from sim.kernel_random import seed, standard_normal, uniform
 from sim.params import Parameters
 from sim.state import EMPLOYED, IN_SK, UNEMPLOYED, State
 
@@ -35,7 +36,7 @@ EXP_TERM_3 = 1 / 6
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
     course = max(1.0, p.counselling_course_months)
-    _month(rng, clock.month, s.status, s.labour, s.counselling_left, s.settler_ties, s.sk_ties, s.mentor_left,
+    _month(seed(rng), clock.month, s.status, s.labour, s.counselling_left, s.settler_ties, s.sk_ties, s.mentor_left,
            s.lives_alone, s.last_discrimination, s.money_stress, s.trauma, s.satisfaction_propensity,
            s.ptsd, s.loneliness, s.depression, s.depression_ever, s.ptsd_ever, s.last_ideation, s.satisfied,
            1 - p.ptsd_recovery_rate, p.treatment_ptsd_smd * p.symptom_sd / course,
@@ -50,7 +51,7 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
 
 
 @kernel
-def _month(rng, t, status, labour, counselling_left, settler_ties, sk_ties, mentor_left,
+def _month(bits, t, status, labour, counselling_left, settler_ties, sk_ties, mentor_left,
            lives_alone, last_discrimination, money_stress, trauma, propensity,
            ptsd_col, lonely_col, dep_col, depression_ever, ptsd_ever, last_ideation, satisfied,
            ptsd_keep, ptsd_treatment, dep_treatment,
@@ -80,7 +81,7 @@ def _month(rng, t, status, labour, counselling_left, settler_ties, sk_ties, ment
         target = (dep_base + dep_money * stress + dep_unemployment * (labour[i] == UNEMPLOYED)
                   + dep_loneliness * loneliness + dep_discrimination * recent_disc + dep_ptsd * ptsd)
         dep = dep_col[i] + dep_rate * (target - dep_col[i])
-        dep += rng.standard_normal() * noise_sd  # N(0, sd)
+        dep += standard_normal(bits) * noise_sd  # N(0, sd)
         dep -= dep_treatment * treated
         dep_col[i] = min(1.0, max(0.0, dep))
         depression = dep_col[i]
@@ -89,7 +90,7 @@ def _month(rng, t, status, labour, counselling_left, settler_ties, sk_ties, ment
 
         logit = (idea_base + idea_depression * depression + idea_trauma * trauma[i]
                  + idea_discrimination * recent_disc)
-        if _below_expit(rng.random(), logit):
+        if _below_expit(uniform(bits), logit):
             last_ideation[i] = t
 
         index = (sat_base - sat_depression * depression - sat_money * stress

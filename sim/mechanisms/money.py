@@ -27,6 +27,7 @@ import numpy as np
 
 from sim.clock import Clock
 from sim.jit import kernel
+from sim.kernel_random import seed, uniform
 from sim.mechanisms.arrival import hanawon_months
 from sim.params import Parameters
 from sim.state import EMPLOYED, HANAWON, IN_SK, TRAINING, State
@@ -37,7 +38,7 @@ SINGLE_CARER_MAX_AGE = 50  # assumption: carers of dependent children are below 
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
     t = clock.month
-    _month(rng, t, t - 12 * int(p.school_leaving_age), s.status, s.labour, s.birth_month, s.arrival_month,
+    _month(seed(rng), t, t - 12 * int(p.school_leaving_age), s.status, s.labour, s.birth_month, s.arrival_month,
            s.children, s.health_limit, s.lone_parent, s.tenure, s.wage, s.stipend, s.rent,
            s.grant_left, s.grant_instalment, s.incentive_per_month, s.incentive_min_tenure, s.incentive_until,
            s.savings, s.savings_until, s.savings_match_max, s.medical_until,
@@ -48,7 +49,7 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
 
 
 @kernel
-def _month(rng, t, born_by, status, labour, birth_month, arrival_month,
+def _month(bits, t, born_by, status, labour, birth_month, arrival_month,
            children, health_limit, lone_parent, tenure, wage_col, stipend_col, rent,
            grant_left, grant_instalment, incentive_per_month, incentive_min_tenure, incentive_until,
            savings, savings_until, savings_match_max, medical_until,
@@ -82,7 +83,7 @@ def _month(rng, t, born_by, status, labour, birth_month, arrival_month,
         eligible = (wage < standard) & (not_expected_to_work | grace)
         receiving = eligible & benefit[i]
         if eligible and not receiving:  # take-up drawn only for the newly eligible
-            receiving = rng.random() < takeup
+            receiving = uniform(bits) < takeup
         benefit[i] = receiving
         income = wage + instalment + incentive + stipend + (standard - wage) * receiving + released
 

@@ -23,12 +23,13 @@ import numpy as np
 
 from sim.clock import Clock
 from sim.jit import kernel
+from sim.kernel_random import below, seed, uniform
 from sim.params import MONTHS_PER_YEAR, Parameters
 from sim.state import HANAWON, IN_SK, UNEMPLOYED, State
 
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
-    _month(rng, clock.month, s.status, s.labour, s.depression, s.ptsd, s.loneliness, s.protection_until,
+    _month(seed(rng), clock.month, s.status, s.labour, s.depression, s.ptsd, s.loneliness, s.protection_until,
            s.last_discrimination, s.hana_registered, s.trust, s.last_contact, s.counselling_left,
            p.depression_threshold, p.ptsd_threshold, p.outreach_loneliness_flag,
            p.outreach_contacts_per_year / MONTHS_PER_YEAR, p.outreach_targeting, p.outreach_surveillance_share,
@@ -38,7 +39,7 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
 
 
 @kernel
-def _month(rng, t, status, labour, depression, ptsd, loneliness, protection_until,
+def _month(bits, t, status, labour, depression, ptsd, loneliness, protection_until,
            last_discrimination, hana_registered, trust_col, last_contact, counselling_left,
            dep_threshold, ptsd_threshold, lonely_flag,
            base, targeting, surveillance_share,
@@ -79,8 +80,8 @@ def _month(rng, t, status, labour, depression, ptsd, loneliness, protection_unti
         contacted = False
         if protection_until[i] > t:
             flagged = in_need | (loneliness[i] > lonely_flag) | (labour[i] == UNEMPLOYED)
-            contacted = rng.random() < (p_flagged if flagged else p_unflagged)
-        monitoring = contacted and rng.random() < surveillance_share  # drawn for the contacted only
+            contacted = uniform(bits) < (p_flagged if flagged else p_unflagged)
+        monitoring = contacted and uniform(bits) < surveillance_share  # drawn for the contacted only
         supportive = contacted and not monitoring
         trust = trust_col[i] + trust_gain * (1 - trust_col[i]) * supportive
         trust *= 1 - trust_loss_surveillance * monitoring
@@ -90,18 +91,18 @@ def _month(rng, t, status, labour, depression, ptsd, loneliness, protection_unti
             last_contact[i] = t
 
         if in_need and counselling_left[i] == 0:
-            asks = hana_registered[i] and (rng.random() < help_seeking * (trust_col[i] / trust_initial)
+            asks = hana_registered[i] and (uniform(bits) < help_seeking * (trust_col[i] / trust_initial)
                                            * (1 - loneliness[i]))
-            if asks or (supportive and rng.random() < referral):
+            if asks or (supportive and uniform(bits) < referral):
                 demand[n_demand] = i
                 n_demand += 1
 
     # counselling demand against capacity: when demand exceeds the free slots, a random subset starts
     slots = slots_per_1000 * n / 1000 - in_care
-    free = int(np.floor(slots + rng.random())) if slots > 0 else 0  # stochastic rounding keeps small samples unbiased
+    free = int(np.floor(slots + uniform(bits))) if slots > 0 else 0  # stochastic rounding keeps small samples unbiased
     if n_demand > free:
         for k in range(free):  # partial Fisher-Yates shuffle: the first ``free`` are a uniform random subset
-            j = rng.integers(k, n_demand)
+            j = k + below(bits, n_demand - k)
             demand[k], demand[j] = demand[j], demand[k]
         n_demand = free
     for k in range(n_demand):

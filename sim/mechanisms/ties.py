@@ -17,8 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.clock import Clock
-from sim.draws import next_event, next_success, poisson_rows
+from sim.draws import poisson_rows
 from sim.jit import kernel
+from sim.kernel_random import next_event, next_success, seed, uniform
 from sim.params import Parameters
 from sim.state import EMPLOYED, HANAWON, IN_SK, State
 
@@ -26,7 +27,7 @@ from sim.state import EMPLOYED, HANAWON, IN_SK, State
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
     present = s.status == IN_SK
     # settler ties: keep those between present settlers that survive decay (compacted in place)
-    kept = _keep_ties(rng, present, s.tie_a, s.tie_b, p.settler_tie_decay)
+    kept = _keep_ties(seed(rng), present, s.tie_a, s.tie_b, p.settler_tie_decay)
     s.tie_a, s.tie_b = s.tie_a[:kept], s.tie_b[:kept]
     settled = np.flatnonzero(present & (s.labour != HANAWON))
     if settled.size > 1:
@@ -35,19 +36,19 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
         b = settled[rng.integers(0, settled.size, a.size)]
         s.add_ties(a, b)
     _count_ties(s.tie_a, s.tie_b, s.settler_ties)
-    _south_korean_ties(rng, s.status, s.labour, s.dialect, s.mentor_left, s.sk_ties,
+    _south_korean_ties(seed(rng), s.status, s.labour, s.dialect, s.mentor_left, s.sk_ties,
                        p.sk_tie_decay, p.sk_tie_formation_other, p.sk_tie_formation_work, p.mentor_tie_gain,
                        p.dialect_tie_barrier)
 
 
 @kernel
-def _keep_ties(rng, present, tie_a, tie_b, decay):
+def _keep_ties(bits, present, tie_a, tie_b, decay):
     """Moves the surviving ties to the front of ``tie_a``/``tie_b``; returns how many survive."""
     kept = 0
-    lost_at = next_success(rng, decay) - 1  # position of the next tie lost to decay
+    lost_at = next_success(bits, decay) - 1  # position of the next tie lost to decay
     for j in range(tie_a.size):
         if j == lost_at:
-            lost_at += next_success(rng, decay)
+            lost_at += next_success(bits, decay)
             continue
         a, b = tie_a[j], tie_b[j]
         if present[a] and present[b]:
@@ -66,13 +67,13 @@ def _count_ties(tie_a, tie_b, out):
 
 
 @kernel
-def _south_korean_ties(rng, status, labour, dialect, mentor_left, sk_ties,
+def _south_korean_ties(bits, status, labour, dialect, mentor_left, sk_ties,
                        decay, formation_other, formation_work, mentor_gain, dialect_barrier):
     """Each tie of a settled settler lasts with 1 - ``decay``; gains are Poisson with a rate by
     work, mentor and dialect. Mentorships count down for everyone."""
     gain_max = formation_other + formation_work + mentor_gain  # the dialect factor is at most 1
-    next_loss = next_success(rng, decay) - 1  # over all settled settlers' ties, in row order
-    next_gain = next_event(rng, gain_max)  # candidate gains at gain_max per settler, kept by thinning
+    next_loss = next_success(bits, decay) - 1  # over all settled settlers' ties, in row order
+    next_gain = next_event(bits, gain_max)  # candidate gains at gain_max per settler, kept by thinning
     for i in range(status.size):
         mentored = mentor_left[i] > 0
         if status[i] == IN_SK and labour[i] != HANAWON:
@@ -80,14 +81,14 @@ def _south_korean_ties(rng, status, labour, dialect, mentor_left, sk_ties,
             lost = 0
             while next_loss < ties:
                 lost += 1
-                next_loss += next_success(rng, decay)
+                next_loss += next_success(bits, decay)
             next_loss -= ties
             rate = ((formation_other + formation_work * (labour[i] == EMPLOYED) + mentor_gain * mentored)
                     * (1 - dialect_barrier * (1 - dialect[i])))
             gained = 0
             while next_gain < 1.0:
-                gained += rng.random() * gain_max < rate
-                next_gain += next_event(rng, gain_max)
+                gained += uniform(bits) * gain_max < rate
+                next_gain += next_event(bits, gain_max)
             next_gain -= 1.0
             sk_ties[i] = ties + gained - lost
         mentor_left[i] -= mentored
