@@ -1,27 +1,30 @@
-"""Random numbers inside compiled kernels: xoshiro256** seeded from the mechanism's numpy stream.
+"""Random numbers inside compiled kernels: counter-based, one stream per settler and pass.
+
+Each kernel call gets a ``key`` (``seed(rng)``: a 64-bit word of the mechanism's own numpy
+stream of the month, ``ResettlementModel._stream``). Every kind of draw a kernel makes for a
+settler (a job offer, a separation, the depression noise...) has a slot, a small constant of
+the mechanism, and its own block of counter values: ``uniform_at(ctr, key, row, slot)``, or
+``at(ctr, key, row, slot)`` and then as many ``uniform(ctr)`` as that draw needs. A draw is
+SplitMix64's output for the next counter value: the mixing function of Steele, Lea and Flood
+(2014), as in Java's ``SplittableRandom``, applied to ``key + k * GOLDEN_GAMMA`` where k packs
+(row, slot, draw number). So a settler's draw depends only on the key, its row and the slot,
+**not on what other settlers did, nor on its own other draws**: two scenarios that differ for
+some settlers still give every other settler, and every other decision, the same numbers
+(common random numbers stay paired settler by settler and event by event).
 
 Why not the ``numpy.random.Generator`` itself: numba can call it from a kernel, but each draw
 goes through the bit generator's function pointer (about 8 ns a uniform on the 2 GHz machine
-that measured it, against under 3 ns for the inlined generator here) and passing a Generator
-into a kernel costs about 30 us a call. A month of 34,000 settlers makes several uniform draws
-per settler, so this is about a tenth of a run.
-
-Each kernel call gets ``bits = seed(rng)``: four 64-bit words taken from the mechanism's own
-numpy stream of the month (``ResettlementModel._stream``), so the streams stay one per
-(month, mechanism) and paired runs keep their common random numbers. The generator is
-xoshiro256** (Blackman and Vigna 2018; also numpy-compatible in ``randomgen.Xoshiro256``,
-against which ``tests/test_kernel_random.py`` checks the raw output bit for bit): 256 bits of
-state, period 2**256 - 1, passes BigCrush; a month's draws are a negligible part of its period.
+that measured it, against about 2 ns here), passing a Generator into a kernel costs about
+30 us a call, and one sequential stream per kernel would tie each settler's draws to the
+branches taken by the settlers before it.
 
 Samplers (all exact up to the 53-bit resolution of a uniform):
 
-* ``uniform(bits)``: U[0, 1) from the top 53 bits;
-* ``below(bits, n)``: an integer uniform on 0..n-1 (floor(u n); bias below n / 2**53);
-* ``next_success(bits, p)``: trials up to and including the next success of Bernoulli(p)
-  trials, Geometric(p) by inversion; a kernel that walks its rows jumps from success to
-  success, so failed trials cost no draw (rare events);
-* ``next_event(bits, lam)``: the gap to the next event of a rate-``lam`` Poisson process,
-  Exponential by inversion; events falling in a unit interval are Poisson(lam).
+* ``uniform(ctr)``: U[0, 1) from the top 53 bits; ``below(ctr, n)``: an integer uniform on
+  0..n-1 (floor(u n); bias below n / 2**53);
+* ``next_success(ctr, p)``: Geometric(p) by inversion, the trials up to the next success;
+* ``next_event(ctr, lam)``: Exponential(1 / lam), the gap to the next event of a Poisson process;
+* ``standard_normal(ctr)``: the ziggurat (below).
 """
 
 from __future__ import annotations
@@ -30,71 +33,84 @@ import numpy as np
 from numba import njit, uint64
 
 NO_SUCCESS = 2**62  # trials to the next success when p = 0 (never reached)
-WORDS = 4  # 64-bit words of xoshiro256** state
+GOLDEN_GAMMA = 0x9E3779B97F4A7C15  # SplitMix64's increment (odd; 2**64 / golden ratio)
+MIX_1, MIX_2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB  # SplitMix64's multipliers (Stafford's mix 13)
+SHIFT_1, SHIFT_2, SHIFT_3 = 30, 27, 31
+DRAW_BITS = 24  # up to 2**24 draws per settler and pass
+SLOT_BITS = 5  # up to 32 kinds of draw (slots) per settler and kernel call, each with its own block
 TOP_53_BITS = 11  # shift keeping the 53 bits of a float64 mantissa
 TWO_TO_MINUS_53 = 1.0 / 2**53
 
 inline = njit(inline="always", error_model="numpy")  # inlined into each calling kernel (not cached on its own)
 
 
-def seed(rng: np.random.Generator) -> np.ndarray:
-    """A kernel's generator state: four raw 64-bit words of ``rng``, shape (4,) uint64 (never all zero)."""
-    bits = rng.bit_generator.random_raw(WORDS).astype(np.uint64)
-    if not bits.any():  # the one state xoshiro cannot leave (probability 2**-256)
-        bits[0] = 1
-    return bits
+def seed(rng: np.random.Generator) -> np.uint64:
+    """A kernel call's key: one raw 64-bit word of the mechanism's stream."""
+    return np.uint64(rng.bit_generator.random_raw())
+
+
+def counter() -> np.ndarray:
+    """A fresh counter, shape (1,) uint64 (kernels make their own with ``np.zeros(1, np.uint64)``)."""
+    return np.zeros(1, dtype=np.uint64)
 
 
 @inline
-def _rotl(x, k):
-    return (x << uint64(k)) | (x >> uint64(64 - k))
+def at(ctr, key, row, slot):
+    """Point ``ctr`` at the block of draws of kind ``slot`` for ``row`` (a settler, or another non-negative id)."""
+    ctr[0] = key + uint64(((np.int64(row) << SLOT_BITS) | slot) << DRAW_BITS) * uint64(GOLDEN_GAMMA)
 
 
 @inline
-def raw(bits):
-    """The next 64-bit output of xoshiro256** (updates ``bits`` in place)."""
-    s0, s1, s2, s3 = bits[0], bits[1], bits[2], bits[3]
-    result = _rotl(s1 * uint64(5), 7) * uint64(9)
-    t = s1 << uint64(17)
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = _rotl(s3, 45)
-    bits[0], bits[1], bits[2], bits[3] = s0, s1, s2, s3
-    return result
+def uniform_at(ctr, key, row, slot):
+    """The first uniform of the block of (``row``, ``slot``): a draw that no other draw can shift."""
+    at(ctr, key, row, slot)
+    return uniform(ctr)
 
 
 @inline
-def uniform(bits):
+def mix(z):
+    """SplitMix64's output function: a bijective hash of a 64-bit word."""
+    z = (z ^ (z >> uint64(SHIFT_1))) * uint64(MIX_1)
+    z = (z ^ (z >> uint64(SHIFT_2))) * uint64(MIX_2)
+    return z ^ (z >> uint64(SHIFT_3))
+
+
+@inline
+def raw(ctr):
+    """The next 64-bit output of the counter's SplitMix64 sequence (advances ``ctr``)."""
+    ctr[0] += uint64(GOLDEN_GAMMA)
+    return mix(ctr[0])
+
+
+@inline
+def uniform(ctr):
     """U[0, 1) with 53 random bits."""
-    return np.float64(raw(bits) >> uint64(TOP_53_BITS)) * TWO_TO_MINUS_53
+    return np.float64(raw(ctr) >> uint64(TOP_53_BITS)) * TWO_TO_MINUS_53
 
 
 @inline
-def below(bits, n):
+def below(ctr, n):
     """An integer uniform on 0 .. n - 1 (n >= 1)."""
-    return min(np.int64(uniform(bits) * n), n - 1)
+    return min(np.int64(uniform(ctr) * n), n - 1)
 
 
 @inline
-def next_success(bits, p):
+def next_success(ctr, p):
     """Trials up to and including the next success of Bernoulli(``p``) trials (``NO_SUCCESS`` if ``p`` <= 0)."""
     if p <= 0.0:
         return NO_SUCCESS
     if p >= 1.0:
         return 1
     # inversion: P(G > k) = (1 - p)^k; 1 - u is in (0, 1], so the log is finite
-    return 1 + np.int64(min(np.log(1.0 - uniform(bits)) / np.log1p(-p), NO_SUCCESS))
+    return 1 + np.int64(min(np.log(1.0 - uniform(ctr)) / np.log1p(-p), NO_SUCCESS))
 
 
 @inline
-def next_event(bits, lam):
+def next_event(ctr, lam):
     """Time to the next event of a Poisson process of rate ``lam`` per unit (infinite if ``lam`` <= 0)."""
     if lam <= 0.0:
         return np.inf
-    return -np.log(1.0 - uniform(bits)) / lam
+    return -np.log(1.0 - uniform(ctr)) / lam
 
 
 # ---- standard normal: the ziggurat of Marsaglia and Tsang (2000) with 256 layers, as numpy's
@@ -131,10 +147,10 @@ ZIGGURAT_K, ZIGGURAT_W, ZIGGURAT_F = _ziggurat_tables()
 
 
 @inline
-def standard_normal(bits):
+def standard_normal(ctr):
     """N(0, 1)."""
     while True:
-        r = raw(bits)
+        r = raw(ctr)
         layer = np.int64(r & uint64(LAYER_MASK))
         r >>= uint64(LAYER_BITS)
         negative = (r & uint64(1)) == uint64(1)
@@ -146,9 +162,9 @@ def standard_normal(bits):
             return x  # inside the layer's rectangle: most draws
         if layer == 0:  # the tail beyond ZIGGURAT_R, by Marsaglia's exponential rejection
             while True:
-                xx = -np.log(1.0 - uniform(bits)) / ZIGGURAT_R
-                yy = -np.log(1.0 - uniform(bits))
+                xx = -np.log(1.0 - uniform(ctr)) / ZIGGURAT_R
+                yy = -np.log(1.0 - uniform(ctr))
                 if yy + yy > xx * xx:
                     return -(ZIGGURAT_R + xx) if (rabs >> uint64(LAYER_BITS)) & uint64(1) else ZIGGURAT_R + xx
-        elif ((ZIGGURAT_F[layer - 1] - ZIGGURAT_F[layer]) * uniform(bits) + ZIGGURAT_F[layer]) < np.exp(-0.5 * x * x):
+        elif ((ZIGGURAT_F[layer - 1] - ZIGGURAT_F[layer]) * uniform(ctr) + ZIGGURAT_F[layer]) < np.exp(-0.5 * x * x):
             return x  # in the wedge under the curve

@@ -22,11 +22,18 @@ import numpy as np
 
 from sim.clock import Clock
 from sim.jit import kernel
-from sim.kernel_random import next_success, seed, uniform
+from sim.kernel_random import seed, uniform_at
 from sim.params import Parameters
 from sim.state import ABROAD, DIED, HANAWON, IN_SK, INACTIVE, LEFT, NO_JOB, RETURNED_NORTH, UNKNOWN, State
 
 ISOLATED_TIES = 1  # support ties at or below which a settler counts as isolated (a household member counts)
+# draw slots (sim.kernel_random): each kind of draw has its own random numbers per settler
+SLOT_CONFIRMED = 0
+SLOT_FOUND = 1
+SLOT_DEATH = 2
+SLOT_SUICIDE = 3
+SLOT_UNCLAIMED = 4
+SLOT_MOVE = 5
 
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
@@ -47,7 +54,7 @@ def _monthly_death(t, birth_month, annual_at_birth, gompertz_b):
 
 
 @kernel
-def _month(bits, t, status, labour, job_type, wage, counselling_left, exit_month,
+def _month(key, t, status, labour, job_type, wage, counselling_left, exit_month,
            birth_month, last_ideation, satisfied, trust, lives_alone,
            settler_ties, sk_ties, mentor_left, death_unclaimed, suicide,
            confirmed_rate, regain_rate, annual_at_birth, gompertz_b,
@@ -55,45 +62,42 @@ def _month(bits, t, status, labour, job_type, wage, counselling_left, exit_month
            emigration_rate, return_rate, dissatisfied_multiplier,
            lose_rate, distrust_multiplier):
     # people abroad confirmed; missing people found (before deaths: the found can die this month)
+    ctr = np.zeros(1, dtype=np.uint64)  # each draw is its own (settler, slot): see sim.kernel_random
     oldest = np.iinfo(np.int32).max
     for i in range(status.size):
-        if status[i] == ABROAD and uniform(bits) < confirmed_rate:
+        if status[i] == ABROAD and uniform_at(ctr, key, i, SLOT_CONFIRMED) < confirmed_rate:
             status[i] = LEFT
-        elif status[i] == UNKNOWN and uniform(bits) < regain_rate:
+        elif status[i] == UNKNOWN and uniform_at(ctr, key, i, SLOT_FOUND) < regain_rate:
             status[i] = IN_SK
         if status[i] == IN_SK or status[i] == UNKNOWN:
             oldest = min(oldest, birth_month[i])
 
-    # mortality rises with age, so the oldest settler's rate bounds everyone's: deaths are candidates at
-    # that rate, each kept with its own rate / bound (thinning). Moves of the living past Hanawon: one
-    # uniform u decides between emigrating, returning North and losing contact; only u below the largest
-    # possible total matters, so candidates are drawn at that bound and u is uniform on [0, bound).
+    # mortality rises with age, so the oldest settler's rate bounds everyone's: a uniform above that bound
+    # is no death, and the settler's own rate (a power and an exponential) is computed only below it.
+    # Moves of the living past Hanawon: one uniform u decides between emigrating, returning North and
+    # losing contact, and only u below the largest possible total needs the settler's own rates.
     death_max = _monthly_death(t, oldest, annual_at_birth, gompertz_b)
     dissatisfied_x = max(1.0, dissatisfied_multiplier)
-    move_max = min(1.0, (emigration_rate + return_rate) * dissatisfied_x + lose_rate * max(1.0, distrust_multiplier))
-    next_death = next_success(bits, death_max) - 1
-    next_move = next_success(bits, move_max) - 1
+    move_max = (emigration_rate + return_rate) * dissatisfied_x + lose_rate * max(1.0, distrust_multiplier)
     for i in range(status.size):
         st = status[i]
         if st != IN_SK and st != UNKNOWN:
             continue
-        natural = False
-        if next_death == 0:
-            natural = uniform(bits) * death_max < _monthly_death(t, birth_month[i], annual_at_birth, gompertz_b)
-            next_death = next_success(bits, death_max)
-        next_death -= 1
-        by_suicide = last_ideation[i] == t and uniform(bits) < suicide_rate
+        u = uniform_at(ctr, key, i, SLOT_DEATH)
+        natural = u < death_max and u < _monthly_death(t, birth_month[i], annual_at_birth, gompertz_b)
+        by_suicide = last_ideation[i] == t and uniform_at(ctr, key, i, SLOT_SUICIDE) < suicide_rate
         if natural or by_suicide:
             ties = settler_ties[i] + sk_ties[i] + (mentor_left[i] > 0) + (not lives_alone[i])
             isolated = (ties <= ISOLATED_TIES and lives_alone[i]) or st == UNKNOWN
-            death_unclaimed[i] = uniform(bits) < (unclaimed_isolated if isolated else unclaimed_connected)
+            unclaimed = unclaimed_isolated if isolated else unclaimed_connected
+            death_unclaimed[i] = uniform_at(ctr, key, i, SLOT_UNCLAIMED) < unclaimed
             suicide[i] = by_suicide
             _leave(i, DIED, t, status, exit_month, labour, job_type, wage, counselling_left)
             continue
         if st != IN_SK or labour[i] == HANAWON:
             continue
-        if next_move == 0:
-            u = uniform(bits) * move_max
+        u = uniform_at(ctr, key, i, SLOT_MOVE)
+        if u < move_max:
             x = 1.0 if satisfied[i] else dissatisfied_multiplier
             p_emigrate = emigration_rate * x
             p_return = return_rate * x
@@ -104,8 +108,6 @@ def _month(bits, t, status, labour, job_type, wage, counselling_left, exit_month
                 _leave(i, RETURNED_NORTH, t, status, exit_month, labour, job_type, wage, counselling_left)
             elif u < p_emigrate + p_return + p_lose:
                 status[i] = UNKNOWN
-            next_move = next_success(bits, move_max)
-        next_move -= 1
 
 
 @kernel

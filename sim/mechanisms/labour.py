@@ -30,7 +30,7 @@ import numpy as np
 from sim import inputs
 from sim.clock import Clock
 from sim.jit import kernel
-from sim.kernel_random import next_success, seed, uniform
+from sim.kernel_random import seed, uniform_at
 from sim.params import Parameters
 from sim.state import (
     DAY_LABOUR,
@@ -50,6 +50,17 @@ from sim.state import (
 OLDER_AGE = 60  # ages at which settlers leave work more often (older_exit_multiplier)
 CARE_MAX_AGE = 50  # assumption: children need care while the mother is below this age
 RECENT_MONTHS = 12  # "recent" discrimination: within the past year, as the survey asks
+# draw slots (sim.kernel_random): each kind of draw has its own random numbers per settler
+SLOT_CERTIFICATE = 0
+SLOT_UPTAKE = 1
+SLOT_ENTRY = 2
+SLOT_EXIT = 3
+SLOT_SEPARATION = 4
+SLOT_OFFER = 5
+SLOT_OFFER_TYPE = 6
+SLOT_DAY_OR_TEMPORARY = 7
+SLOT_ACCEPT = 8
+SLOT_DISCRIMINATION = 9
 
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
@@ -74,7 +85,7 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
 
 
 @kernel
-def _month(bits, t, born_by, status, labour_col, birth_month, female, children,
+def _month(key, t, born_by, status, labour_col, birth_month, female, children,
            health_limit, depression, money_stress, training_offered, training_left, credentials,
            stipend, job_type, wage, tenure, incentive_per_month, incentive_min_tenure, incentive_until,
            dialect, productivity, sk_ties, mentor_left, last_discrimination, tie_a, tie_b,
@@ -97,15 +108,7 @@ def _month(bits, t, born_by, status, labour_col, birth_month, female, children,
         contacts_employed[a] += labour_col[b] == EMPLOYED
         contacts_employed[b] += labour_col[a] == EMPLOYED
 
-    # entry, separation and discrimination are drawn by skipping (sim.draws): candidates at an upper bound of
-    # the probability, each kept with probability / bound; trials between candidates cost no draw
-    entry_max = min(1.0, entry_base * max(1.0, urgency_multiplier))
-    separation_max = min(1.0, max(separation_regular, separation_temporary, separation_day)
-                         * max(1.0, depression_separation_multiplier) * max(1.0, incentive_retention_multiplier))
-    discrimination_max = min(1.0, discrimination_base * max(1.0, workplace_multiplier))
-    next_entry = next_success(bits, entry_max) - 1
-    next_separation = next_success(bits, separation_max) - 1
-    next_discrimination = next_success(bits, discrimination_max) - 1
+    ctr = np.zeros(1, dtype=np.uint64)  # each draw is its own (settler, slot): see sim.kernel_random
     for i in range(status.size):
         if status[i] != IN_SK or labour_col[i] == HANAWON or birth_month[i] > born_by:
             continue
@@ -118,7 +121,7 @@ def _month(bits, t, born_by, status, labour_col, birth_month, female, children,
         if labour == TRAINING:
             training_left[i] -= 1
             if training_left[i] <= 0:
-                if uniform(bits) < certificate_completion:
+                if uniform_at(ctr, key, i, SLOT_CERTIFICATE) < certificate_completion:
                     credentials[i] = True
                 labour = UNEMPLOYED
 
@@ -126,26 +129,23 @@ def _month(bits, t, born_by, status, labour_col, birth_month, female, children,
         if training_offered[i] and labour in (INACTIVE, UNEMPLOYED):
             stipend_cover = min(1.0, stipend[i] / living_cost)
             training_offered[i] = False  # the offer is taken or lost
-            if uniform(bits) < uptake_base * (1 - stress * (1 - stipend_cover)):
+            if uniform_at(ctr, key, i, SLOT_UPTAKE) < uptake_base * (1 - stress * (1 - stipend_cover)):
                 labour = TRAINING
                 training_left[i] = training_months
 
         # participation (multipliers as 1 + (m - 1) x flag: the same as "m if flag else 1", without branches)
         quit_job = False
         if labour == INACTIVE:
-            if next_entry == 0:
-                entry = entry_base * (1 + (urgency_multiplier - 1) * stress) * (1 - depression_search_penalty * depressed)
-                if uniform(bits) * entry_max < entry:
-                    labour = UNEMPLOYED
-                next_entry = next_success(bits, entry_max)
-            next_entry -= 1
+            entry = entry_base * (1 + (urgency_multiplier - 1) * stress) * (1 - depression_search_penalty * depressed)
+            if uniform_at(ctr, key, i, SLOT_ENTRY) < entry:
+                labour = UNEMPLOYED
         elif labour in (UNEMPLOYED, EMPLOYED):
             care = female[i] & (children[i] > 0) & (age_months < 12 * CARE_MAX_AGE)
             exit_rate = (exit_base * (1 + (care_multiplier - 1) * care)
                          * (1 + (health_multiplier - 1) * health_limit[i])
                          * (1 + (older_multiplier - 1) * (age_months >= 12 * OLDER_AGE))
                          * (1 + (depression_separation_multiplier - 1) * depressed))
-            if uniform(bits) < min(exit_rate, 1.0):
+            if uniform_at(ctr, key, i, SLOT_EXIT) < min(exit_rate, 1.0):
                 quit_job = labour == EMPLOYED
                 labour = INACTIVE
 
@@ -159,10 +159,7 @@ def _month(bits, t, born_by, status, labour_col, birth_month, female, children,
                                  & (incentive_per_month[i] > 0))
             sep *= ((1 + (depression_separation_multiplier - 1) * depressed)
                     * (1 + (incentive_retention_multiplier - 1) * earning_incentive))
-            if next_separation == 0:
-                separated = uniform(bits) * separation_max < sep
-                next_separation = next_success(bits, separation_max)
-            next_separation -= 1
+            separated = uniform_at(ctr, key, i, SLOT_SEPARATION) < sep
             tenure[i] += 1
             wage[i] *= tenure_growth
             if separated:
@@ -183,16 +180,16 @@ def _month(bits, t, born_by, status, labour_col, birth_month, female, children,
                     * (1 + (mentor_multiplier - 1) * (mentor_left[i] > 0))
                     * (1 - discrimination_offer_penalty * recent_disc)
                     * (1 - depression_search_penalty * depressed))
-            if uniform(bits) < 1 - np.exp(-rate):
+            if uniform_at(ctr, key, i, SLOT_OFFER) < 1 - np.exp(-rate):
                 regular_share = min(1.0, regular_offer_share + credential_regular_bonus * credentials[i])
-                if uniform(bits) < regular_share:
+                if uniform_at(ctr, key, i, SLOT_OFFER_TYPE) < regular_share:
                     offer, ratio, hired = REGULAR, ratio_regular, True  # regular offers are always taken
                 else:
-                    if uniform(bits) < day_offer_share:
+                    if uniform_at(ctr, key, i, SLOT_DAY_OR_TEMPORARY) < day_offer_share:
                         offer, ratio = DAY_LABOUR, ratio_day
                     else:
                         offer, ratio = TEMPORARY, ratio_temporary
-                    hired = uniform(bits) < min(1.0, accept_base + accept_urgency * stress)
+                    hired = uniform_at(ctr, key, i, SLOT_ACCEPT) < min(1.0, accept_base + accept_urgency * stress)
                 if hired:  # starting wage as in starting_wage()
                     labour = EMPLOYED
                     job_type[i] = offer
@@ -204,12 +201,9 @@ def _month(bits, t, born_by, status, labour_col, birth_month, female, children,
         labour_col[i] = labour
 
         # discrimination (after hiring: more at work), then dialect learning
-        if next_discrimination == 0:
-            disc = discrimination_base * (1 - dialect[i]) * (1 + (workplace_multiplier - 1) * (labour == EMPLOYED))
-            if uniform(bits) * discrimination_max < disc:
-                last_discrimination[i] = t
-            next_discrimination = next_success(bits, discrimination_max)
-        next_discrimination -= 1
+        disc = discrimination_base * (1 - dialect[i]) * (1 + (workplace_multiplier - 1) * (labour == EMPLOYED))
+        if uniform_at(ctr, key, i, SLOT_DISCRIMINATION) < disc:
+            last_discrimination[i] = t
         dialect[i] += learning_rate * (np.float32(1) - dialect[i])
 
 

@@ -25,13 +25,15 @@ import numpy as np
 
 from sim.clock import Clock
 from sim.jit import kernel
-from sim.kernel_random import seed, standard_normal, uniform
+from sim.kernel_random import at, seed, standard_normal, uniform_at
 from sim.params import Parameters
 from sim.state import EMPLOYED, IN_SK, UNEMPLOYED, State
 
 RECENT_MONTHS = 12
 EXP_TERM_2 = 1 / 2  # Taylor coefficients of exp: 1 + x + x^2/2 + x^3/6 <= exp(x) for x >= 0
 EXP_TERM_3 = 1 / 6
+SLOT_NOISE = 0  # draw slots (sim.kernel_random): each kind of draw has its own random numbers per settler
+SLOT_IDEATION = 1
 
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
@@ -51,7 +53,7 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
 
 
 @kernel
-def _month(bits, t, status, labour, counselling_left, settler_ties, sk_ties, mentor_left,
+def _month(key, t, status, labour, counselling_left, settler_ties, sk_ties, mentor_left,
            lives_alone, last_discrimination, money_stress, trauma, propensity,
            ptsd_col, lonely_col, dep_col, depression_ever, ptsd_ever, last_ideation, satisfied,
            ptsd_keep, ptsd_treatment, dep_treatment,
@@ -62,6 +64,7 @@ def _month(bits, t, status, labour, counselling_left, settler_ties, sk_ties, men
            idea_base, idea_depression, idea_trauma, idea_discrimination,
            sat_base, sat_depression, sat_money, sat_employment, sat_discrimination):
     """One month of mental health for every settler in South Korea."""
+    ctr = np.zeros(1, dtype=np.uint64)
     for i in range(status.size):
         if status[i] != IN_SK:
             continue
@@ -81,7 +84,8 @@ def _month(bits, t, status, labour, counselling_left, settler_ties, sk_ties, men
         target = (dep_base + dep_money * stress + dep_unemployment * (labour[i] == UNEMPLOYED)
                   + dep_loneliness * loneliness + dep_discrimination * recent_disc + dep_ptsd * ptsd)
         dep = dep_col[i] + dep_rate * (target - dep_col[i])
-        dep += standard_normal(bits) * noise_sd  # N(0, sd)
+        at(ctr, key, i, SLOT_NOISE)
+        dep += standard_normal(ctr) * noise_sd  # N(0, sd)
         dep -= dep_treatment * treated
         dep_col[i] = min(1.0, max(0.0, dep))
         depression = dep_col[i]
@@ -90,7 +94,7 @@ def _month(bits, t, status, labour, counselling_left, settler_ties, sk_ties, men
 
         logit = (idea_base + idea_depression * depression + idea_trauma * trauma[i]
                  + idea_discrimination * recent_disc)
-        if _below_expit(uniform(bits), logit):
+        if _below_expit(uniform_at(ctr, key, i, SLOT_IDEATION), logit):
             last_ideation[i] = t
 
         index = (sat_base - sat_depression * depression - sat_money * stress

@@ -27,7 +27,7 @@ import numpy as np
 
 from sim.clock import Clock
 from sim.jit import kernel
-from sim.kernel_random import seed, uniform
+from sim.kernel_random import at, seed, uniform
 from sim.mechanisms.arrival import hanawon_months
 from sim.params import Parameters
 from sim.state import EMPLOYED, HANAWON, IN_SK, TRAINING, State
@@ -49,7 +49,7 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
 
 
 @kernel
-def _month(bits, t, born_by, status, labour, birth_month, arrival_month,
+def _month(key, t, born_by, status, labour, birth_month, arrival_month,
            children, health_limit, lone_parent, tenure, wage_col, stipend_col, rent,
            grant_left, grant_instalment, incentive_per_month, incentive_min_tenure, incentive_until,
            savings, savings_until, savings_match_max, medical_until,
@@ -58,6 +58,7 @@ def _month(bits, t, born_by, status, labour, birth_month, arrival_month,
            grace_months, living_cost, child_cost,
            health_cost, repayment_share, buffer_months):
     """One month of money for every settler past Hanawon born by ``born_by`` (dependants have no budget)."""
+    ctr = np.zeros(1, dtype=np.uint64)
     for i in range(status.size):
         if status[i] != IN_SK or labour[i] == HANAWON or birth_month[i] > born_by:
             continue
@@ -83,7 +84,8 @@ def _month(bits, t, born_by, status, labour, birth_month, arrival_month,
         eligible = (wage < standard) & (not_expected_to_work | grace)
         receiving = eligible & benefit[i]
         if eligible and not receiving:  # take-up drawn only for the newly eligible
-            receiving = uniform(bits) < takeup
+            at(ctr, key, i, 0)
+            receiving = uniform(ctr) < takeup
         benefit[i] = receiving
         income = wage + instalment + incentive + stipend + (standard - wage) * receiving + released
 

@@ -23,9 +23,16 @@ import numpy as np
 
 from sim.clock import Clock
 from sim.jit import kernel
-from sim.kernel_random import below, seed, uniform
+from sim.kernel_random import at, below, seed, uniform, uniform_at
 from sim.params import MONTHS_PER_YEAR, Parameters
 from sim.state import HANAWON, IN_SK, UNEMPLOYED, State
+
+# draw slots (sim.kernel_random): each kind of draw has its own random numbers per settler
+SLOT_CONTACT = 0
+SLOT_MONITORING = 1
+SLOT_HELP = 2
+SLOT_REFERRAL = 3
+SLOT_CAPACITY = 4
 
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
@@ -39,7 +46,7 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
 
 
 @kernel
-def _month(bits, t, status, labour, depression, ptsd, loneliness, protection_until,
+def _month(key, t, status, labour, depression, ptsd, loneliness, protection_until,
            last_discrimination, hana_registered, trust_col, last_contact, counselling_left,
            dep_threshold, ptsd_threshold, lonely_flag,
            base, targeting, surveillance_share,
@@ -69,6 +76,7 @@ def _month(bits, t, status, labour, depression, ptsd, loneliness, protection_unt
     p_unflagged = min(1.0, base * (1 - targeting))
     p_flagged = min(1.0, base * ((1 - targeting) + boost))
 
+    ctr = np.zeros(1, dtype=np.uint64)  # each draw is its own (settler, slot): see sim.kernel_random
     # pass 2: contacts and trust; counselling demand (help-seeking and referral drawn only where they can matter)
     demand = np.empty(n, dtype=np.int64)
     n_demand = 0
@@ -80,8 +88,8 @@ def _month(bits, t, status, labour, depression, ptsd, loneliness, protection_unt
         contacted = False
         if protection_until[i] > t:
             flagged = in_need | (loneliness[i] > lonely_flag) | (labour[i] == UNEMPLOYED)
-            contacted = uniform(bits) < (p_flagged if flagged else p_unflagged)
-        monitoring = contacted and uniform(bits) < surveillance_share  # drawn for the contacted only
+            contacted = uniform_at(ctr, key, i, SLOT_CONTACT) < (p_flagged if flagged else p_unflagged)
+        monitoring = contacted and uniform_at(ctr, key, i, SLOT_MONITORING) < surveillance_share  # drawn for the contacted only
         supportive = contacted and not monitoring
         trust = trust_col[i] + trust_gain * (1 - trust_col[i]) * supportive
         trust *= 1 - trust_loss_surveillance * monitoring
@@ -91,18 +99,19 @@ def _month(bits, t, status, labour, depression, ptsd, loneliness, protection_unt
             last_contact[i] = t
 
         if in_need and counselling_left[i] == 0:
-            asks = hana_registered[i] and (uniform(bits) < help_seeking * (trust_col[i] / trust_initial)
+            asks = hana_registered[i] and (uniform_at(ctr, key, i, SLOT_HELP) < help_seeking * (trust_col[i] / trust_initial)
                                            * (1 - loneliness[i]))
-            if asks or (supportive and uniform(bits) < referral):
+            if asks or (supportive and uniform_at(ctr, key, i, SLOT_REFERRAL) < referral):
                 demand[n_demand] = i
                 n_demand += 1
 
     # counselling demand against capacity: when demand exceeds the free slots, a random subset starts
     slots = slots_per_1000 * n / 1000 - in_care
-    free = int(np.floor(slots + uniform(bits))) if slots > 0 else 0  # stochastic rounding keeps small samples unbiased
+    at(ctr, key, status.size, SLOT_CAPACITY)  # draws of the month's allocation: a row past the last settler
+    free = int(np.floor(slots + uniform(ctr))) if slots > 0 else 0  # stochastic rounding keeps small samples unbiased
     if n_demand > free:
         for k in range(free):  # partial Fisher-Yates shuffle: the first ``free`` are a uniform random subset
-            j = k + below(bits, n_demand - k)
+            j = k + below(ctr, n_demand - k)
             demand[k], demand[j] = demand[j], demand[k]
         n_demand = free
     for k in range(n_demand):

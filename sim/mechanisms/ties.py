@@ -19,10 +19,15 @@ import numpy as np
 from sim.clock import Clock
 from sim.draws import poisson_rows
 from sim.jit import kernel
-from sim.kernel_random import next_event, next_success, seed, uniform
+from sim.kernel_random import at, seed, uniform, uniform_at
 from sim.params import Parameters
 from sim.state import EMPLOYED, HANAWON, IN_SK, State
 
+# draw slots (sim.kernel_random): each kind of draw has its own random numbers per settler (per tie for decay)
+SLOT_TIE_DECAY = 0
+SLOT_SK_LOSS = 1
+SLOT_SK_GAIN = 2
+MAX_CANDIDATES = 50  # Poisson inversion stops here (P(more) is below 1e-60 at the rates allowed)
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
     present = s.status == IN_SK
@@ -42,16 +47,13 @@ def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> Non
 
 
 @kernel
-def _keep_ties(bits, present, tie_a, tie_b, decay):
+def _keep_ties(key, present, tie_a, tie_b, decay):
     """Moves the surviving ties to the front of ``tie_a``/``tie_b``; returns how many survive."""
+    ctr = np.zeros(1, dtype=np.uint64)
     kept = 0
-    lost_at = next_success(bits, decay) - 1  # position of the next tie lost to decay
     for j in range(tie_a.size):
-        if j == lost_at:
-            lost_at += next_success(bits, decay)
-            continue
         a, b = tie_a[j], tie_b[j]
-        if present[a] and present[b]:
+        if present[a] and present[b] and uniform_at(ctr, key, j, SLOT_TIE_DECAY) >= decay:
             tie_a[kept] = a
             tie_b[kept] = b
             kept += 1
@@ -67,29 +69,37 @@ def _count_ties(tie_a, tie_b, out):
 
 
 @kernel
-def _south_korean_ties(bits, status, labour, dialect, mentor_left, sk_ties,
+def _south_korean_ties(key, status, labour, dialect, mentor_left, sk_ties,
                        decay, formation_other, formation_work, mentor_gain, dialect_barrier):
     """Each tie of a settled settler lasts with 1 - ``decay``; gains are Poisson with a rate by
     work, mentor and dialect. Mentorships count down for everyone."""
+    ctr = np.zeros(1, dtype=np.uint64)
+    # gains: Poisson(gain_max) candidates per settler by inversion of one uniform (the same distribution
+    # for everyone, so its first term is computed once), each kept with the settler's rate / gain_max
     gain_max = formation_other + formation_work + mentor_gain  # the dialect factor is at most 1
-    next_loss = next_success(bits, decay) - 1  # over all settled settlers' ties, in row order
-    next_gain = next_event(bits, gain_max)  # candidate gains at gain_max per settler, kept by thinning
+    no_candidate = np.exp(-gain_max)
     for i in range(status.size):
         mentored = mentor_left[i] > 0
         if status[i] == IN_SK and labour[i] != HANAWON:
             ties = sk_ties[i]
             lost = 0
-            while next_loss < ties:
-                lost += 1
-                next_loss += next_success(bits, decay)
-            next_loss -= ties
-            rate = ((formation_other + formation_work * (labour[i] == EMPLOYED) + mentor_gain * mentored)
-                    * (1 - dialect_barrier * (1 - dialect[i])))
+            if ties > 0:
+                at(ctr, key, i, SLOT_SK_LOSS)
+                for _ in range(ties):
+                    lost += uniform(ctr) < decay
             gained = 0
-            while next_gain < 1.0:
-                gained += uniform(bits) * gain_max < rate
-                next_gain += next_event(bits, gain_max)
-            next_gain -= 1.0
+            at(ctr, key, i, SLOT_SK_GAIN)
+            u = uniform(ctr)
+            if u >= no_candidate:
+                rate = ((formation_other + formation_work * (labour[i] == EMPLOYED) + mentor_gain * mentored)
+                        * (1 - dialect_barrier * (1 - dialect[i])))
+                candidates, term, cumulative = 0, no_candidate, no_candidate
+                while u >= cumulative and candidates < MAX_CANDIDATES:
+                    candidates += 1
+                    term *= gain_max / candidates
+                    cumulative += term
+                for _ in range(candidates):
+                    gained += uniform(ctr) * gain_max < rate
             sk_ties[i] = ties + gained - lost
         mentor_left[i] -= mentored
 
