@@ -22,8 +22,6 @@ Samplers (all exact up to the 53-bit resolution of a uniform):
 
 * ``uniform(ctr)``: U[0, 1) from the top 53 bits; ``below(ctr, n)``: an integer uniform on
   0..n-1 (floor(u n); bias below n / 2**53);
-* ``next_success(ctr, p)``: Geometric(p) by inversion, the trials up to the next success;
-* ``next_event(ctr, lam)``: Exponential(1 / lam), the gap to the next event of a Poisson process;
 * ``standard_normal(ctr)``: the ziggurat (below).
 """
 
@@ -32,7 +30,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, uint64
 
-NO_SUCCESS = 2**62  # trials to the next success when p = 0 (never reached)
 GOLDEN_GAMMA = 0x9E3779B97F4A7C15  # SplitMix64's increment (odd; 2**64 / golden ratio)
 MIX_1, MIX_2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB  # SplitMix64's multipliers (Stafford's mix 13)
 SHIFT_1, SHIFT_2, SHIFT_3 = 30, 27, 31
@@ -92,25 +89,6 @@ def uniform(ctr):
 def below(ctr, n):
     """An integer uniform on 0 .. n - 1 (n >= 1)."""
     return min(np.int64(uniform(ctr) * n), n - 1)
-
-
-@inline
-def next_success(ctr, p):
-    """Trials up to and including the next success of Bernoulli(``p``) trials (``NO_SUCCESS`` if ``p`` <= 0)."""
-    if p <= 0.0:
-        return NO_SUCCESS
-    if p >= 1.0:
-        return 1
-    # inversion: P(G > k) = (1 - p)^k; 1 - u is in (0, 1], so the log is finite
-    return 1 + np.int64(min(np.log(1.0 - uniform(ctr)) / np.log1p(-p), NO_SUCCESS))
-
-
-@inline
-def next_event(ctr, lam):
-    """Time to the next event of a Poisson process of rate ``lam`` per unit (infinite if ``lam`` <= 0)."""
-    if lam <= 0.0:
-        return np.inf
-    return -np.log(1.0 - uniform(ctr)) / lam
 
 
 # ---- standard normal: the ziggurat of Marsaglia and Tsang (2000) with 256 layers, as numpy's

@@ -9,19 +9,15 @@ one-in-a-hundred-million event per check).
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from numba import njit
 
 from sim.draws import poisson_rows
 from sim.kernel_random import (
     GOLDEN_GAMMA,
-    NO_SUCCESS,
     ZIGGURAT_R,
     at,
     below,
     counter,
-    next_event,
-    next_success,
     raw,
     seed,
     standard_normal,
@@ -130,56 +126,6 @@ def test_below_covers_its_range_evenly() -> None:
     counts = np.bincount(x, minlength=7)
     assert np.all(np.abs(counts - 10_000) < 6 * np.sqrt(10_000))
     assert np.all(_below(counter(), 1, 100) == 0)
-
-
-@njit
-def _walk_successes(ctr: np.ndarray, n: int, p: float, reps: int) -> np.ndarray:
-    """Success flags of ``n`` trials per repeat, found by skipping as kernels walk their rows, shape (reps, n)."""
-    hits = np.zeros((reps, n), dtype=np.bool_)
-    pos = next_success(ctr, p) - 1
-    for r in range(reps):
-        while pos < n:
-            hits[r, pos] = True
-            pos += next_success(ctr, p)
-        pos -= n
-    return hits
-
-
-@pytest.mark.parametrize("p", [0.0, 0.003, 0.05, 0.3, 0.9, 1.0])
-def test_skipping_to_next_success_is_bernoulli_per_trial(rng: np.random.Generator, p: float) -> None:
-    n = 50
-    hits = _walk_successes(_started(rng), n, p, REPS)  # one walk across repeats: the gap carries over, as across rows
-    se = np.sqrt(p * (1 - p) / REPS)
-    assert np.all(np.abs(hits.mean(0) - p) < 6 * se + 1e-12)
-    sizes = hits.sum(1)
-    assert abs(np.var(sizes) - n * p * (1 - p)) < 0.15 * n * p * (1 - p) + 1e-12  # independent trials
-
-
-def test_next_success_never_overflows_for_tiny_probabilities(rng: np.random.Generator) -> None:
-    ctr = _started(rng)
-    assert next_success(ctr, 0.0) == NO_SUCCESS
-    assert 1 <= next_success(ctr, 1e-300) <= NO_SUCCESS + 1
-
-
-@njit
-def _walk_events(ctr: np.ndarray, units: int, lam: float) -> np.ndarray:
-    counts = np.zeros(units, dtype=np.int64)
-    pos = next_event(ctr, lam)
-    for u in range(units):
-        while pos < 1.0:
-            counts[u] += 1
-            pos += next_event(ctr, lam)
-        pos -= 1.0
-    return counts
-
-
-@pytest.mark.parametrize("lam", [0.0, 0.02, 0.5, 3.0])
-def test_skipping_to_next_event_gives_poisson_counts_per_unit(rng: np.random.Generator, lam: float) -> None:
-    counts = _walk_events(_started(rng), 20 * REPS, lam)
-    assert abs(counts.mean() - lam) < 6 * np.sqrt(lam / counts.size) + 1e-12
-    assert abs(counts.var() - lam) < 0.1 * lam + 1e-12  # Poisson: variance = mean
-    if lam:
-        assert abs(np.corrcoef(counts[:-1], counts[1:])[0, 1]) < 0.03  # units independent
 
 
 def test_poisson_rows_have_poisson_counts_per_row(rng: np.random.Generator) -> None:
