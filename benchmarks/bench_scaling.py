@@ -93,8 +93,9 @@ def run() -> list[dict]:
     rows += [
         {"benchmark": "sweep-workers", "measure": f"{label}, 1 worker", "value": one, "unit": "s (wall)", "better": "lower"},
         {"benchmark": "sweep-workers", "measure": f"{label}, 2 workers", "value": two, "unit": "s (wall)", "better": "lower"},
+        # the target is the 200 runs; over quick mode's 24 the pool's start (3-4 s) weighs too much
         {"benchmark": "sweep-workers", "measure": "speed-up, 2 workers vs 1", "value": one / two, "unit": "x",
-         "target": 1.8, "better": "higher"},
+         "better": "higher", **({} if QUICK else {"target": 1.8})},
     ]
     return rows
 
