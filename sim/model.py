@@ -83,7 +83,7 @@ class ResettlementModel(mesa.Model):
         # one random stream per (month, mechanism), all derived from the model's seed: when two scenarios
         # diverge in one mechanism, the others still draw the same numbers (common random numbers stay paired)
         self._stream_root = np.random.PCG64(int(self.rng.integers(2**63))).state
-        self._streams = [np.random.Generator(np.random.PCG64()) for _ in MECHANISMS]  # reused, re-positioned each month
+        self._streams = [np.random.Generator(np.random.PCG64(0)) for _ in MECHANISMS]  # reused: re-positioned by _stream
         self.scale = self.layout.represents / max(1, self.state.n)
         self._changes: dict[int, dict[str, float]] = {}
         for at, values in policy_changes:  # a change dated before the first replayed month applies from month 0
