@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.jit import kernel
+from sim.mechanisms.ties import support_tie_count
 from sim.params import Parameters
 from sim.state import (
     ABROAD,
@@ -232,8 +233,7 @@ def cell_quantities(t, depression_threshold, ptsd_threshold, status, labour, job
             depressed = depression[i] > depression_threshold
             has_ptsd = ptsd[i] > ptsd_threshold
             in_need = depressed | has_ptsd
-            # support_ties (sim.mechanisms.ties) == 0: no settler or South Korean tie, mentor or household member
-            no_one = (settler_ties[i] + sk_ties[i] + (mentor_left[i] > 0) + (not lives_alone[i])) == 0
+            no_one = support_tie_count(i, settler_ties, sk_ties, mentor_left, lives_alone) == 0
             n[Q_SURVEY, c] += 1
             n[Q_EMPLOYED, c] += employed
             n[Q_UNEMPLOYED, c] += unemployed

@@ -23,6 +23,7 @@ import numpy as np
 from sim.clock import Clock
 from sim.jit import kernel
 from sim.kernel_random import seed, uniform_at
+from sim.mechanisms.ties import support_tie_count
 from sim.params import Parameters
 from sim.state import ABROAD, DIED, HANAWON, IN_SK, INACTIVE, LEFT, NO_JOB, RETURNED_NORTH, UNKNOWN, State
 
@@ -87,7 +88,7 @@ def _month(key, t, status, labour, job_type, wage, counselling_left, exit_month,
         natural = u < death_max and u < _monthly_death(t, birth_month[i], annual_at_birth, gompertz_b)
         by_suicide = last_ideation[i] == t and uniform_at(ctr, key, i, SLOT_SUICIDE) < suicide_rate
         if natural or by_suicide:
-            ties = settler_ties[i] + sk_ties[i] + (mentor_left[i] > 0) + (not lives_alone[i])
+            ties = support_tie_count(i, settler_ties, sk_ties, mentor_left, lives_alone)
             isolated = (ties <= ISOLATED_TIES and lives_alone[i]) or st == UNKNOWN
             unclaimed = unclaimed_isolated if isolated else unclaimed_connected
             death_unclaimed[i] = uniform_at(ctr, key, i, SLOT_UNCLAIMED) < unclaimed

@@ -30,7 +30,7 @@ import numpy as np
 from sim import inputs
 from sim.clock import Clock
 from sim.jit import kernel
-from sim.kernel_random import seed, uniform_at
+from sim.kernel_random import inline, seed, uniform_at
 from sim.params import Parameters
 from sim.state import (
     DAY_LABOUR,
@@ -101,12 +101,7 @@ def _month(key, t, born_by, status, labour_col, birth_month, female, children,
            ratio_day, credential_premium, dialect_premium, female_gap,
            discrimination_base, workplace_multiplier, learning_rate):
     """One month of the labour market for every settler past Hanawon born by ``born_by``."""
-    # employed settler contacts, counted on the labour states at the start of the month
-    contacts_employed = np.zeros(labour_col.size, dtype=np.int32)
-    for e in range(tie_a.size):
-        a, b = tie_a[e], tie_b[e]
-        contacts_employed[a] += labour_col[b] == EMPLOYED
-        contacts_employed[b] += labour_col[a] == EMPLOYED
+    contacts_employed = _employed_contacts(tie_a, tie_b, labour_col)  # on the labour states at the month's start
 
     ctr = np.zeros(1, dtype=np.uint64)  # each draw is its own (settler, slot): see sim.kernel_random
     for i in range(status.size):
@@ -190,13 +185,12 @@ def _month(key, t, born_by, status, labour_col, birth_month, female, children,
                     else:
                         offer, ratio = TEMPORARY, ratio_temporary
                     hired = uniform_at(ctr, key, i, SLOT_ACCEPT) < min(1.0, accept_base + accept_urgency * stress)
-                if hired:  # starting wage as in starting_wage()
+                if hired:
                     labour = EMPLOYED
                     job_type[i] = offer
                     tenure[i] = 0
-                    log_premium = (np.float64(productivity[i]) + credential_premium * credentials[i]
-                                   + dialect_premium * dialect[i] - female_gap * female[i])
-                    wage[i] = general_wage * ratio * np.exp(log_premium)
+                    wage[i] = _wage(general_wage * ratio, productivity[i], credentials[i], dialect[i], female[i],
+                                    credential_premium, dialect_premium, female_gap)
 
         labour_col[i] = labour
 
@@ -207,27 +201,46 @@ def _month(key, t, born_by, status, labour_col, birth_month, female, children,
         dialect[i] += learning_rate * (np.float32(1) - dialect[i])
 
 
+@inline
+def _wage(base, productivity, credentials, dialect, female, credential_premium, dialect_premium, female_gap):
+    """Starting wage: ``base`` (general wage x job-type ratio) times the individual premiums."""
+    log_premium = (np.float64(productivity) + credential_premium * credentials
+                   + dialect_premium * dialect - female_gap * female)
+    return base * np.exp(log_premium)
+
+
+@kernel
+def _starting_wages(base, rows, productivity, credentials, dialect, female, credential_premium, dialect_premium,
+                    female_gap):
+    out = np.empty(rows.size, dtype=np.float32)
+    for k in range(rows.size):
+        i = rows[k]
+        out[k] = _wage(base[k], productivity[i], credentials[i], dialect[i], female[i],
+                       credential_premium, dialect_premium, female_gap)
+    return out
+
+
 def starting_wage(s: State, p: Parameters, rows: np.ndarray, job_type: np.ndarray, clock: Clock) -> np.ndarray:
-    """Monthly wage (10k KRW) offered to ``rows`` for jobs of ``job_type``, shape (len(rows),)."""
+    """Monthly wage (10k KRW) offered to ``rows`` for jobs of ``job_type``, shape (len(rows),): the kernel's rule."""
     general = inputs.general_wage(clock.year, p.wage_growth_per_year)
     ratio_by_job = np.full(len(JOB_NAMES), p.wage_ratio_day)  # day labour (and anything else)
     ratio_by_job[[REGULAR, TEMPORARY]] = p.wage_ratio_regular, p.wage_ratio_temporary
-    ratio = ratio_by_job[job_type]
-    log_premium = (s.productivity[rows] + p.credential_wage_premium * s.credentials[rows]
-                   + p.dialect_wage_premium * s.dialect[rows] - p.female_wage_gap * s.female[rows])
-    return (general * ratio * np.exp(log_premium)).astype(np.float32)
+    return _starting_wages(general * ratio_by_job[job_type], np.asarray(rows, dtype=np.intp), s.productivity,
+                           s.credentials, s.dialect, s.female, p.credential_wage_premium, p.dialect_wage_premium,
+                           p.female_wage_gap)
 
 
-def employed_contacts(s: State, rows: np.ndarray | None = None) -> np.ndarray:
-    """Number of employed settler contacts of each settler, shape (n,); of ``rows`` only (sorted), shape (len(rows),)."""
-    employed = s.labour == EMPLOYED
-    if rows is None:
-        return (np.bincount(s.tie_a, weights=employed[s.tie_b], minlength=s.n)
-                + np.bincount(s.tie_b, weights=employed[s.tie_a], minlength=s.n))
-    wanted = np.zeros(s.n, dtype=bool)
-    wanted[rows] = True
-    a, b = s.tie_a, s.tie_b
-    from_a = np.flatnonzero(wanted[a])  # ties of the wanted rows (few): check the other end only there
-    from_b = np.flatnonzero(wanted[b])
-    ends = np.concatenate([a[from_a[employed[b[from_a]]]], b[from_b[employed[a[from_b]]]]])
-    return np.bincount(np.searchsorted(rows, ends), minlength=rows.size)
+@kernel
+def _employed_contacts(tie_a, tie_b, labour):
+    """Employed settler contacts of each settler, shape (n,) int32."""
+    contacts = np.zeros(labour.size, dtype=np.int32)
+    for e in range(tie_a.size):
+        a, b = tie_a[e], tie_b[e]
+        contacts[a] += labour[b] == EMPLOYED
+        contacts[b] += labour[a] == EMPLOYED
+    return contacts
+
+
+def employed_contacts(s: State) -> np.ndarray:
+    """Number of employed settler contacts of each settler, shape (n,) (what the job search counts)."""
+    return _employed_contacts(s.tie_a, s.tie_b, s.labour)

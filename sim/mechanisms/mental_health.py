@@ -26,6 +26,7 @@ import numpy as np
 from sim.clock import Clock
 from sim.jit import kernel
 from sim.kernel_random import at, seed, standard_normal, uniform_at
+from sim.mechanisms.ties import support_tie_count
 from sim.params import Parameters
 from sim.state import EMPLOYED, IN_SK, UNEMPLOYED, State
 
@@ -73,8 +74,7 @@ def _month(key, t, status, labour, counselling_left, settler_ties, sk_ties, ment
         ptsd_col[i] = min(1.0, max(0.0, ptsd_col[i] * ptsd_keep - ptsd_treatment * treated))
         ptsd = ptsd_col[i]  # the stored (float32) value from here on
 
-        # support_ties (sim.mechanisms.ties): settler and South Korean ties, a mentor, a household member
-        ties = np.int64(settler_ties[i]) + sk_ties[i] + (mentor_left[i] > 0) + (not lives_alone[i])
+        ties = support_tie_count(i, settler_ties, sk_ties, mentor_left, lives_alone)
         lonely_target = 1 / (1 + ties / half_ties)
         lonely_col[i] = lonely_col[i] + lonely_rate * (lonely_target - lonely_col[i])
         loneliness = lonely_col[i]

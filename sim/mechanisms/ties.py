@@ -19,7 +19,7 @@ import numpy as np
 from sim.clock import Clock
 from sim.draws import poisson_rows
 from sim.jit import kernel
-from sim.kernel_random import at, seed, uniform, uniform_at
+from sim.kernel_random import at, inline, seed, uniform, uniform_at
 from sim.params import Parameters
 from sim.state import EMPLOYED, HANAWON, IN_SK, State
 
@@ -27,7 +27,8 @@ from sim.state import EMPLOYED, HANAWON, IN_SK, State
 SLOT_TIE_DECAY = 0
 SLOT_SK_LOSS = 1
 SLOT_SK_GAIN = 2
-MAX_CANDIDATES = 50  # Poisson inversion stops here (P(more) is below 1e-60 at the rates allowed)
+MAX_CANDIDATES = 50  # Poisson inversion stops here (P(more) < 1e-40 at the largest allowed rate, 3 a month)
+
 
 def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
     present = s.status == IN_SK
@@ -102,6 +103,12 @@ def _south_korean_ties(key, status, labour, dialect, mentor_left, sk_ties,
                     gained += uniform(ctr) * gain_max < rate
             sk_ties[i] = ties + gained - lost
         mentor_left[i] -= mentored
+
+
+@inline
+def support_tie_count(i, settler_ties, sk_ties, mentor_left, lives_alone):
+    """``support_ties`` of row ``i`` inside a kernel."""
+    return np.int64(settler_ties[i]) + sk_ties[i] + (mentor_left[i] > 0) + (not lives_alone[i])
 
 
 def support_ties(s: State, rows: np.ndarray | None = None) -> np.ndarray:
