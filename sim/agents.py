@@ -37,6 +37,14 @@ class Settler(mesa.Agent):
     def labour_name(self) -> str:
         return LABOUR_NAMES[int(self.model.state.labour[self.row])]
 
+    def apply(self, rule: Any, *args: Any) -> None:
+        """Apply a per-settler rule to this settler: ``rule(row, key, s, p, m, ctr)`` in Python.
+
+        The per-agent path (``ResettlementModel.step_agents``) calls each mechanism's rules this way,
+        the same functions the compiled kernels call for every row.
+        """
+        rule(self.row, *args)
+
     def __repr__(self) -> str:
         return f"Settler(id={self.unique_id}, row={self.row}, {self.status_name}, {self.labour_name})"
 

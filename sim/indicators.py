@@ -5,44 +5,56 @@ population**, settlers aged 15+ living in South Korea and past Hanawon, except w
 unemployment is a share of the labour force; the wage is the mean over employed settlers;
 counts are persons in the real population (the sample scaled by ``represents / size``).
 
+Each indicator is **one declaration** (``sim.declare.Indicator``): its name, label, unit,
+kind, numerator, the population it is defined on, its denominator, which direction is better
+and its tier. Numerators, denominators and populations are per-settler quantities
+(``@quantity`` functions of a settler's row). Adding an indicator means one declaration plus
+its quantity (a mechanism may declare its own in its ``Mechanism(indicators=...)``).
+
 Every indicator is reported for the groups in ``GROUPS``: all, by sex, by age group and by
 years since arrival (1 = first year, ..., 6+). Each month every settler falls in one of
-2 x 6 x 6 cells (sex x age band x years since arrival); one compiled pass over settlers
-(``cell_quantities``) accumulates every numerator and denominator per cell, a fixed 0/1 matrix
-sums cells into groups, and ratios are taken of the group sums.
+2 x 6 x 6 cells (sex x age band x years since arrival); one compiled pass over settlers adds
+every quantity per cell for the populations the settler belongs to, a fixed 0/1 matrix sums
+cells into groups, and ratios are taken of the group sums. The pass is generated from the
+declarations (``kernel_source``): its source is written next to the compiled-kernel cache
+and can be read there.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import importlib.util
+import sys
+from collections.abc import Sequence
+from functools import cache
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
-from sim.jit import kernel
-from sim.mechanisms.ties import support_tie_count
-from sim.params import Parameters
-from sim.state import (
+from sim.codes import (
     ABROAD,
     DAY_LABOUR,
     DIED,
     EMPLOYED,
     HANAWON,
     IN_SK,
+    PAST_YEAR_MONTHS,
     REGULAR,
     RETURNED_NORTH,
+    SURVEY_MIN_AGE,
     UNEMPLOYED,
     UNKNOWN,
-    State,
 )
-
-SURVEY_MIN_AGE = 15
-PAST_YEAR = 12  # months
+from sim.declare import INDICATOR_KINDS, Indicator, Mechanism, Quantity, quantity, rule
+from sim.mechanisms.ties import support_tie_count
 
 AGE_EDGES = (15, 30, 40, 50, 60)  # bins: <15 | 15-29 | 30-39 | 40-49 | 50-59 | 60+
 AGE_LABELS = ("15-29", "30-39", "40-49", "50-59", "60+")
 YEARS_LABELS = ("1", "2", "3", "4", "5", "6+")
 N_SEX, N_AGE, N_YEARS = 2, len(AGE_EDGES) + 1, len(YEARS_LABELS)
 N_CELLS = N_SEX * N_AGE * N_YEARS
+CELL_READS = ("female", "birth_month", "arrival_month")
 
 GROUPS: tuple[str, ...] = (
     ("all", "sex=male", "sex=female")
@@ -63,218 +75,455 @@ def _group_matrix() -> np.ndarray:
 GROUP_MATRIX = _group_matrix()
 
 
-@dataclass(frozen=True)
-class Indicator:
-    name: str
-    unit: str
-    kind: str  # "share" (percent), "mean", "count" (persons, scaled)
-    definition: str
+@rule
+def cell_of(i, s, t):
+    """Cell (sex x age band x years since arrival) of settler ``i`` at month ``t``.
 
-
-INDICATORS: tuple[Indicator, ...] = (
-    Indicator("labour_force_participation", "percent", "share", "employed or unemployed / survey population"),
-    Indicator("employment_rate", "percent", "share", "employed / survey population"),
-    Indicator("unemployment_rate", "percent of labour force", "share", "unemployed / labour force"),
-    Indicator("economically_inactive", "percent", "share", "neither employed nor unemployed (incl. training)"),
-    Indicator("mean_monthly_wage", "10k KRW per month", "mean", "mean wage of employed settlers"),
-    Indicator("regular_job_share", "percent of employed", "share", "regular jobs / employed"),
-    Indicator("day_labour_share", "percent of employed", "share", "day labour / employed"),
-    Indicator("life_satisfaction", "percent satisfied", "share", "satisfied / survey population"),
-    Indicator("discrimination_past_year", "percent", "share", "discriminated against in the past 12 months"),
-    Indicator("livelihood_benefit_recipients", "percent", "share",
-              "receiving the livelihood benefit / all settlers in South Korea past Hanawon (all ages)"),
-    Indicator("major_depression", "percent", "share", "current major depression"),
-    Indicator("major_depression_lifetime", "percent", "share", "ever had major depression"),
-    Indicator("ptsd", "percent", "share", "current probable PTSD"),
-    Indicator("ptsd_lifetime", "percent", "share", "ever had probable PTSD"),
-    Indicator("suicidal_impulse_past_year", "percent", "share", "a suicidal impulse in the past 12 months"),
-    Indicator("no_one_to_ask_when_sick", "percent", "share", "no tie, mentor or household member to ask for help"),
-    Indicator("mean_loneliness", "score 0-1", "mean", "mean loneliness score"),
-    Indicator("mean_south_korean_ties", "ties per person", "mean", "mean ties to South Koreans"),
-    Indicator("mean_settler_ties", "ties per person", "mean", "mean ties to other settlers"),
-    Indicator("counselling_coverage", "percent of those in need", "share",
-              "in counselling / with major depression or probable PTSD"),
-    Indicator("mean_trust", "score 0-1", "mean", "mean trust in officials"),
-    Indicator("money_stress", "score 0-1", "mean", "mean money stress"),
-    Indicator("population_in_south_korea", "persons", "count", "settlers living in South Korea (all ages)"),
-    Indicator("whereabouts_unknown", "persons", "count", "stock of settlers out of contact"),
-    Indicator("residence_unconfirmed", "persons", "count", "abroad unconfirmed or whereabouts unknown"),
-    Indicator("returned_to_north", "persons", "count", "cumulative returns to the North"),
-    Indicator("deaths", "persons per year", "count", "deaths in the past 12 months"),
-    Indicator("unclaimed_deaths", "persons per year", "count", "unclaimed deaths in the past 12 months"),
-    Indicator("suicides", "persons per year", "count", "suicides in the past 12 months"),
-)
-INDICATOR_NAMES: tuple[str, ...] = tuple(i.name for i in INDICATORS)
-INDICATOR_BY_NAME = {i.name: i for i in INDICATORS}
-
-
-def cells(s: State, t: int) -> np.ndarray:
-    """Cell index (sex x age band x years since arrival) of every settler at month t, shape (n,) intp.
-
-    Age band = number of ``AGE_EDGES`` at or below the age in whole years (0 = under 15); years
-    since arrival = whole years since the arrival month, 0 (first year) to 5 (6+), 0 before arrival.
-    Both are counted with month comparisons (age >= E years <=> months since birth >= 12 E).
+    Age band = number of ``AGE_EDGES`` at or below the age in whole years (0 = under 15); years since
+    arrival = whole years since the arrival month, 0 (first year) to 5 (6+), 0 before arrival.
     """
-    age_months = t - s.birth_month
-    since = t - s.arrival_month
-    cell = s.female.view(np.int8) * np.int8(N_AGE)  # int8 arithmetic on bool views: no casting loops
-    for edge in AGE_EDGES:
-        cell += (age_months >= 12 * edge).view(np.int8)
-    cell *= np.int8(N_YEARS)
-    for k in range(1, N_YEARS):
-        cell += (since >= 12 * k).view(np.int8)
-    return cell.astype(np.intp)
-
-
-# What ``cell_quantities`` accumulates per cell: the rows (Q_*) of its (N_QUANTITIES, N_CELLS) output.
-# Survey population (15+, in South Korea, past Hanawon): its size, flag counts and sums; settled (in
-# South Korea past Hanawon, all ages): size and benefit recipients; stocks by status; deaths in the
-# past year. The first N_COUNTS rows are integers, counted in int64 (adding a bool to a float compiles
-# to a branch, mispredicted at random); the last rows are float sums, added in row order as bincount did.
-(Q_SURVEY, Q_EMPLOYED, Q_UNEMPLOYED, Q_LABOUR_FORCE, Q_INACTIVE, Q_REGULAR, Q_DAY_LABOUR, Q_SATISFIED, Q_DISCRIMINATED,
- Q_DEPRESSED, Q_DEPRESSION_EVER, Q_PTSD, Q_PTSD_EVER, Q_IDEATION, Q_NO_ONE, Q_IN_NEED, Q_COUNSELLED, Q_SK_TIES, Q_SETTLER_TIES,
- Q_SETTLED, Q_BENEFIT, Q_IN_SK, Q_UNKNOWN, Q_UNCONFIRMED, Q_RETURNED, Q_DEATHS, Q_UNCLAIMED, Q_SUICIDES,
- Q_WAGE, Q_LONELINESS, Q_TRUST, Q_MONEY_STRESS) = range(32)
-N_COUNTS, N_QUANTITIES = 28, 32
-_ZERO_ONE = np.array([0.0, 1.0])  # x * _ZERO_ONE[flag]: a float times a flag without a branch
-
-# indicator: (numerator, denominator or None for a count, multiplier or None for a count's scale);
-# groups are sums of cells (GROUP_MATRIX), and ratios are taken of the group sums
-SPEC: dict[str, tuple[int, int | None, float | None]] = {
-    "labour_force_participation": (Q_LABOUR_FORCE, Q_SURVEY, 100),
-    "employment_rate": (Q_EMPLOYED, Q_SURVEY, 100),
-    "unemployment_rate": (Q_UNEMPLOYED, Q_LABOUR_FORCE, 100),
-    "economically_inactive": (Q_INACTIVE, Q_SURVEY, 100),
-    "mean_monthly_wage": (Q_WAGE, Q_EMPLOYED, 1),
-    "regular_job_share": (Q_REGULAR, Q_EMPLOYED, 100),
-    "day_labour_share": (Q_DAY_LABOUR, Q_EMPLOYED, 100),
-    "life_satisfaction": (Q_SATISFIED, Q_SURVEY, 100),
-    "discrimination_past_year": (Q_DISCRIMINATED, Q_SURVEY, 100),
-    "livelihood_benefit_recipients": (Q_BENEFIT, Q_SETTLED, 100),
-    "major_depression": (Q_DEPRESSED, Q_SURVEY, 100),
-    "major_depression_lifetime": (Q_DEPRESSION_EVER, Q_SURVEY, 100),
-    "ptsd": (Q_PTSD, Q_SURVEY, 100),
-    "ptsd_lifetime": (Q_PTSD_EVER, Q_SURVEY, 100),
-    "suicidal_impulse_past_year": (Q_IDEATION, Q_SURVEY, 100),
-    "no_one_to_ask_when_sick": (Q_NO_ONE, Q_SURVEY, 100),
-    "mean_loneliness": (Q_LONELINESS, Q_SURVEY, 1),
-    "mean_south_korean_ties": (Q_SK_TIES, Q_SURVEY, 1),
-    "mean_settler_ties": (Q_SETTLER_TIES, Q_SURVEY, 1),
-    "counselling_coverage": (Q_COUNSELLED, Q_IN_NEED, 100),
-    "mean_trust": (Q_TRUST, Q_SURVEY, 1),
-    "money_stress": (Q_MONEY_STRESS, Q_SURVEY, 1),
-    "population_in_south_korea": (Q_IN_SK, None, None),
-    "whereabouts_unknown": (Q_UNKNOWN, None, None),
-    "residence_unconfirmed": (Q_UNCONFIRMED, None, None),
-    "returned_to_north": (Q_RETURNED, None, None),
-    "deaths": (Q_DEATHS, None, None),
-    "unclaimed_deaths": (Q_UNCLAIMED, None, None),
-    "suicides": (Q_SUICIDES, None, None),
-}
-_ROWS = [SPEC[name] for name in INDICATOR_NAMES]
-NUM_ROWS = np.array([r[0] for r in _ROWS])
-DEN_ROWS = np.array([Q_SURVEY if r[1] is None else r[1] for r in _ROWS])  # a count's denominator is unused
-IS_COUNT = np.array([r[1] is None for r in _ROWS])
-RATE_MULT = np.array([0.0 if r[2] is None else r[2] for r in _ROWS])  # counts are scaled instead
-
-
-def compute(s: State, t: int, p: Parameters, scale: float) -> np.ndarray:
-    """All indicators at month ``t``, shape (len(INDICATORS), len(GROUPS)); NaN where undefined."""
-    # thresholds as float32: numpy compares a float32 column with a Python float in float32
-    acc = cell_quantities(t, np.float32(p.depression_threshold), np.float32(p.ptsd_threshold),
-                          s.status, s.labour, s.job_type, s.female, s.birth_month, s.arrival_month,
-                          s.satisfied, s.last_discrimination, s.depression, s.depression_ever, s.ptsd, s.ptsd_ever,
-                          s.last_ideation, s.settler_ties, s.sk_ties, s.mentor_left, s.lives_alone, s.counselling_left,
-                          s.wage, s.loneliness, s.trust, s.money_stress, s.benefit,
-                          s.exit_month, s.death_unclaimed, s.suicide)
-    num = acc[NUM_ROWS] @ GROUP_MATRIX
-    den = acc[DEN_ROWS] @ GROUP_MATRIX
-    out = RATE_MULT[:, None] * _ratio(num, den)
-    out[IS_COUNT] = scale * num[IS_COUNT]
-    return out
-
-
-@kernel
-def _cell(t, female, birth_month, arrival_month):
-    """Cell index as in ``cells``."""
-    age_months = t - birth_month
-    since = t - arrival_month
+    age_months = t - s.birth_month[i]
+    since = t - s.arrival_month[i]
     band = 0
     for edge in AGE_EDGES:
         band += age_months >= 12 * edge
     years = 0
     for k in range(1, N_YEARS):
         years += since >= 12 * k
-    return (female * N_AGE + band) * N_YEARS + years
+    return (s.female[i] * N_AGE + band) * N_YEARS + years
 
 
-@kernel
-def cell_quantities(t, depression_threshold, ptsd_threshold, status, labour, job_type, female, birth_month,
-                    arrival_month, satisfied, last_discrimination, depression, depression_ever, ptsd, ptsd_ever,
-                    last_ideation, settler_ties, sk_ties, mentor_left, lives_alone, counselling_left,
-                    wage, loneliness, trust, money_stress, benefit, exit_month, death_unclaimed, suicide):
-    """Per-cell quantities at month t, shape (N_QUANTITIES, N_CELLS) float64: one pass over settlers."""
-    n = np.zeros((N_COUNTS, N_CELLS), dtype=np.int64)
-    acc = np.zeros((N_QUANTITIES, N_CELLS))
-    survey_born_by = t - SURVEY_MIN_AGE * 12
-    for i in range(status.size):
-        st = status[i]
-        if st == IN_SK:
-            c = _cell(t, female[i], birth_month[i], arrival_month[i])
-            n[Q_IN_SK, c] += 1
-            if labour[i] == HANAWON:
+# ---------------------------------------------------------------- populations (who an indicator counts)
+
+@quantity(reads=("status",))
+def in_south_korea(i, s, t, p):
+    return s.status[i] == IN_SK
+
+
+@quantity(reads=("status", "labour"))
+def settled(i, s, t, p):
+    """In South Korea and past Hanawon (all ages)."""
+    return s.status[i] == IN_SK and s.labour[i] != HANAWON
+
+
+@quantity(reads=("status", "labour", "birth_month"))
+def survey(i, s, t, p):
+    """The survey population: settled and aged 15 or over."""
+    return s.status[i] == IN_SK and s.labour[i] != HANAWON and t - s.birth_month[i] >= 12 * SURVEY_MIN_AGE
+
+
+@quantity(reads=("status", "exit_month"))
+def died_past_year(i, s, t, p):
+    return s.status[i] == DIED and s.exit_month[i] > t - PAST_YEAR_MONTHS
+
+
+@quantity(reads=("status",))
+def away(i, s, t, p):
+    """Abroad (confirmed or not), returned North or out of contact."""
+    return s.status[i] == UNKNOWN or s.status[i] == ABROAD or s.status[i] == RETURNED_NORTH
+
+
+# ---------------------------------------------------------------- per-settler quantities
+
+@quantity(reads=())
+def counted(i, s, t, p):
+    """1 for everyone in the population (its size)."""
+    return 1
+
+
+@quantity(reads=("labour",))
+def employed(i, s, t, p):
+    return s.labour[i] == EMPLOYED
+
+
+@quantity(reads=("labour",))
+def unemployed(i, s, t, p):
+    return s.labour[i] == UNEMPLOYED
+
+
+@quantity(reads=("labour",))
+def in_labour_force(i, s, t, p):
+    return s.labour[i] == EMPLOYED or s.labour[i] == UNEMPLOYED
+
+
+@quantity(reads=("labour",))
+def inactive(i, s, t, p):
+    """Neither employed nor unemployed (trainees included)."""
+    return not (s.labour[i] == EMPLOYED or s.labour[i] == UNEMPLOYED)
+
+
+@quantity(reads=("labour", "job_type"))
+def regular_job(i, s, t, p):
+    return s.labour[i] == EMPLOYED and s.job_type[i] == REGULAR
+
+
+@quantity(reads=("labour", "job_type"))
+def day_labour_job(i, s, t, p):
+    return s.labour[i] == EMPLOYED and s.job_type[i] == DAY_LABOUR
+
+
+@quantity(reads=("labour", "wage"), integer=False)
+def wage_if_employed(i, s, t, p):
+    """The wage of the employed, 0 for others."""
+    return np.float64(s.wage[i]) if s.labour[i] == EMPLOYED else 0.0
+
+
+@quantity(reads=("satisfied",))
+def satisfied(i, s, t, p):
+    return s.satisfied[i]
+
+
+@quantity(reads=("last_discrimination",))
+def discriminated_past_year(i, s, t, p):
+    return (t - s.last_discrimination[i]) < PAST_YEAR_MONTHS
+
+
+@quantity(reads=("benefit",))
+def receives_benefit(i, s, t, p):
+    return s.benefit[i]
+
+
+@quantity(reads=("depression",), uses=("depression_threshold",))
+def depressed(i, s, t, p):
+    """Current major depression: the score above ``depression_threshold``."""
+    return s.depression[i] > p.depression_threshold
+
+
+@quantity(reads=("depression_ever",))
+def depressed_ever(i, s, t, p):
+    return s.depression_ever[i]
+
+
+@quantity(reads=("ptsd",), uses=("ptsd_threshold",))
+def probable_ptsd(i, s, t, p):
+    return s.ptsd[i] > p.ptsd_threshold
+
+
+@quantity(reads=("ptsd_ever",))
+def ptsd_ever(i, s, t, p):
+    return s.ptsd_ever[i]
+
+
+@quantity(reads=("last_ideation",))
+def ideation_past_year(i, s, t, p):
+    return (t - s.last_ideation[i]) < PAST_YEAR_MONTHS
+
+
+@quantity(reads=("settler_ties", "sk_ties", "mentor_left", "lives_alone"))
+def no_one_to_ask(i, s, t, p):
+    """No settler or South Korean tie, mentor or household member (``support_tie_count`` = 0)."""
+    return support_tie_count(i, s) == 0
+
+
+@quantity(reads=("depression", "ptsd"), uses=("depression_threshold", "ptsd_threshold"))
+def in_need(i, s, t, p):
+    """Major depression or probable PTSD."""
+    return s.depression[i] > p.depression_threshold or s.ptsd[i] > p.ptsd_threshold
+
+
+@quantity(reads=("depression", "ptsd", "counselling_left"), uses=("depression_threshold", "ptsd_threshold"))
+def in_need_counselled(i, s, t, p):
+    return (s.depression[i] > p.depression_threshold or s.ptsd[i] > p.ptsd_threshold) and s.counselling_left[i] > 0
+
+
+@quantity(reads=("sk_ties",))
+def south_korean_ties(i, s, t, p):
+    return s.sk_ties[i]
+
+
+@quantity(reads=("settler_ties",))
+def settler_ties(i, s, t, p):
+    return s.settler_ties[i]
+
+
+@quantity(reads=("loneliness",), integer=False)
+def loneliness(i, s, t, p):
+    return s.loneliness[i]
+
+
+@quantity(reads=("trust",), integer=False)
+def trust(i, s, t, p):
+    return s.trust[i]
+
+
+@quantity(reads=("money_stress",), integer=False)
+def money_stress(i, s, t, p):
+    return s.money_stress[i]
+
+
+@quantity(reads=("status",))
+def out_of_contact(i, s, t, p):
+    return s.status[i] == UNKNOWN
+
+
+@quantity(reads=("status",))
+def residence_unconfirmed(i, s, t, p):
+    """Among those away: abroad and not yet confirmed, or out of contact (not returned North)."""
+    return s.status[i] != RETURNED_NORTH
+
+
+@quantity(reads=("status",))
+def returned_north(i, s, t, p):
+    return s.status[i] == RETURNED_NORTH
+
+
+@quantity(reads=("death_unclaimed",))
+def death_unclaimed(i, s, t, p):
+    return s.death_unclaimed[i]
+
+
+@quantity(reads=("suicide",))
+def died_by_suicide(i, s, t, p):
+    return s.suicide[i]
+
+
+H, S = "headline", "summary"
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("labour_force_participation", "Labour force participation", "percent", "share", in_labour_force, survey,
+              "employed or unemployed / survey population", better="higher", tier=S),
+    Indicator("employment_rate", "Employment rate", "percent", "share", employed, survey,
+              "employed / survey population", better="higher", tier=H),
+    Indicator("unemployment_rate", "Unemployment rate", "percent of labour force", "share", unemployed, survey,
+              "unemployed / labour force", denominator=in_labour_force, better="lower", tier=H),
+    Indicator("economically_inactive", "Economically inactive", "percent", "share", inactive, survey,
+              "neither employed nor unemployed (incl. training)"),
+    Indicator("mean_monthly_wage", "Mean monthly wage of the employed", "10k KRW per month", "mean", wage_if_employed,
+              survey, "mean wage of employed settlers", denominator=employed, better="higher", tier=H),
+    Indicator("regular_job_share", "Regular jobs", "percent of employed", "share", regular_job, survey,
+              "regular jobs / employed", denominator=employed, better="higher"),
+    Indicator("day_labour_share", "Day labour", "percent of employed", "share", day_labour_job, survey,
+              "day labour / employed", denominator=employed, better="lower"),
+    Indicator("life_satisfaction", "Satisfied with life", "percent satisfied", "share", satisfied, survey,
+              "satisfied / survey population", better="higher", tier=H),
+    Indicator("discrimination_past_year", "Discriminated against in the past year", "percent", "share",
+              discriminated_past_year, survey, "discriminated against in the past 12 months", better="lower", tier=S),
+    Indicator("livelihood_benefit_recipients", "Livelihood benefit recipients", "percent", "share", receives_benefit,
+              settled, "receiving the livelihood benefit / all settlers in South Korea past Hanawon (all ages)",
+              better="lower", tier=H),
+    Indicator("major_depression", "Major depression (current)", "percent", "share", depressed, survey,
+              "current major depression", better="lower", tier=H),
+    Indicator("major_depression_lifetime", "Major depression (lifetime)", "percent", "share", depressed_ever, survey,
+              "ever had major depression", better="lower"),
+    Indicator("ptsd", "Probable PTSD (current)", "percent", "share", probable_ptsd, survey, "current probable PTSD",
+              better="lower", tier=S),
+    Indicator("ptsd_lifetime", "Probable PTSD (lifetime)", "percent", "share", ptsd_ever, survey,
+              "ever had probable PTSD", better="lower"),
+    Indicator("suicidal_impulse_past_year", "Suicidal impulse in the past year", "percent", "share",
+              ideation_past_year, survey, "a suicidal impulse in the past 12 months", better="lower", tier=H),
+    Indicator("no_one_to_ask_when_sick", "No one to ask for help when sick", "percent", "share", no_one_to_ask,
+              survey, "no tie, mentor or household member to ask for help", better="lower", tier=H),
+    Indicator("mean_loneliness", "Loneliness", "score 0-1", "mean", loneliness, survey, "mean loneliness score",
+              better="lower", tier=S),
+    Indicator("mean_south_korean_ties", "Ties to South Koreans", "ties per person", "mean", south_korean_ties, survey,
+              "mean ties to South Koreans", better="higher", tier=H),
+    Indicator("mean_settler_ties", "Ties to other settlers", "ties per person", "mean", settler_ties, survey,
+              "mean ties to other settlers", better="higher"),
+    Indicator("counselling_coverage", "Counselling coverage", "percent of those in need", "share",
+              in_need_counselled, survey, "in counselling / with major depression or probable PTSD",
+              denominator=in_need, better="higher"),
+    Indicator("mean_trust", "Trust in officials", "score 0-1", "mean", trust, survey, "mean trust in officials",
+              better="higher"),
+    Indicator("money_stress", "Money stress", "score 0-1", "mean", money_stress, survey, "mean money stress",
+              better="lower"),
+    Indicator("population_in_south_korea", "Settlers living in South Korea", "persons", "count", counted,
+              in_south_korea, "settlers living in South Korea (all ages)"),
+    Indicator("whereabouts_unknown", "Whereabouts unknown", "persons", "count", out_of_contact, away,
+              "stock of settlers out of contact", better="lower", tier=H),
+    Indicator("residence_unconfirmed", "Residence unconfirmed", "persons", "count", residence_unconfirmed, away,
+              "abroad unconfirmed or whereabouts unknown"),
+    Indicator("returned_to_north", "Returned to the North (cumulative)", "persons", "count", returned_north, away,
+              "cumulative returns to the North"),
+    Indicator("deaths", "Deaths in the past year", "persons per year", "count", counted, died_past_year,
+              "deaths in the past 12 months", better="lower"),
+    Indicator("unclaimed_deaths", "Unclaimed deaths in the past year", "persons per year", "count", death_unclaimed,
+              died_past_year, "unclaimed deaths in the past 12 months", better="lower", tier=S),
+    Indicator("suicides", "Suicides in the past year", "persons per year", "count", died_by_suicide, died_past_year,
+              "suicides in the past 12 months", better="lower"),
+)
+
+
+# ---------------------------------------------------------------- the compiled pass, generated from the declarations
+
+class Layout:
+    """Where each quantity is accumulated: the rows of the pass's (int) counts and (float) sums.
+
+    populations: the distinct ``among`` quantities, in declaration order; each has its size as a count row.
+    rows: {(population, quantity): ("int" | "float", row)} for every numerator and denominator.
+    """
+
+    def __init__(self, indicators: Sequence[Indicator]) -> None:
+        self.indicators = tuple(indicators)
+        pops: dict[str, Quantity] = {}
+        self.rows: dict[tuple[str, str], tuple[str, int]] = {}
+        self.quantities: dict[str, Quantity] = {}
+        counts = sums = 0
+        for ind in self.indicators:
+            pops.setdefault(ind.among.name, ind.among)
+            for q in (ind.among, ind.numerator, ind.denominator):
+                if q is not None:
+                    known = self.quantities.setdefault(q.name, q)
+                    if known is not q:
+                        raise ValueError(f"two quantities named {q.name!r} ({known.module}, {q.module})")
+        self.populations = tuple(pops.values())
+        for pop in self.populations:
+            self.rows[(pop.name, pop.name)] = ("int", counts)
+            counts += 1
+        for ind in self.indicators:
+            for q in (ind.numerator, ind.denominator):
+                if q is None or (ind.among.name, q.name) in self.rows:
+                    continue
+                if q.integer:
+                    self.rows[(ind.among.name, q.name)] = ("int", counts)
+                    counts += 1
+                else:
+                    self.rows[(ind.among.name, q.name)] = ("float", sums)
+                    sums += 1
+        self.n_counts, self.n_sums = counts, sums
+
+    def row(self, population: str, q: str) -> int:
+        """Row in the stacked (counts, then sums) array."""
+        kind, r = self.rows[(population, q)]
+        return r if kind == "int" else self.n_counts + r
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        cols = list(CELL_READS)
+        for q in self.quantities.values():
+            cols += q.reads
+        return tuple(dict.fromkeys(cols))
+
+    @property
+    def uses(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(u for q in self.quantities.values() for u in q.uses))
+
+
+def kernel_source(layout: Layout) -> str:
+    """Python source of the compiled pass for ``layout`` (one loop over settlers, a branch per population)."""
+    lines = ['"""Generated by sim/indicators.py from the indicator declarations: do not edit."""', "",
+             "import numpy as np", "", "from sim.jit import kernel", "from sim.indicators import cell_of", ""]
+    names: dict[str, str] = {}
+    for q in layout.quantities.values():
+        alias = f"q_{q.name}"
+        names[q.name] = alias
+        lines.append(f"from {q.module} import {q.name} as _{alias}")
+    lines.append("")
+    for q in layout.quantities.values():
+        lines.append(f"{names[q.name]} = _{names[q.name]}.fn")
+    lines += ["", "", "@kernel", "def cell_quantities(t, s, p):",
+              '    """Per-cell sums at month t: counts (int64) and sums (float64), one pass over settlers."""',
+              f"    counts = np.zeros(({max(layout.n_counts, 1)}, {N_CELLS}), dtype=np.int64)",
+              f"    sums = np.zeros(({max(layout.n_sums, 1)}, {N_CELLS}))",
+              "    for i in range(s.status.size):",
+              "        c = -1"]
+    for pop in layout.populations:
+        lines.append(f"        if {names[pop.name]}(i, s, t, p):")
+        lines.append("            if c < 0:")
+        lines.append("                c = cell_of(i, s, t)")
+        for (pname, qname), (kind, r) in layout.rows.items():
+            if pname != pop.name:
                 continue
-            n[Q_SETTLED, c] += 1
-            n[Q_BENEFIT, c] += benefit[i]
-            if birth_month[i] > survey_born_by:
-                continue
-            employed = labour[i] == EMPLOYED
-            unemployed = labour[i] == UNEMPLOYED
-            depressed = depression[i] > depression_threshold
-            has_ptsd = ptsd[i] > ptsd_threshold
-            in_need = depressed | has_ptsd
-            no_one = support_tie_count(i, settler_ties, sk_ties, mentor_left, lives_alone) == 0
-            n[Q_SURVEY, c] += 1
-            n[Q_EMPLOYED, c] += employed
-            n[Q_UNEMPLOYED, c] += unemployed
-            n[Q_REGULAR, c] += employed & (job_type[i] == REGULAR)
-            n[Q_DAY_LABOUR, c] += employed & (job_type[i] == DAY_LABOUR)
-            n[Q_SATISFIED, c] += satisfied[i]
-            n[Q_DISCRIMINATED, c] += (t - last_discrimination[i]) < PAST_YEAR
-            n[Q_DEPRESSED, c] += depressed
-            n[Q_DEPRESSION_EVER, c] += depression_ever[i]
-            n[Q_PTSD, c] += has_ptsd
-            n[Q_PTSD_EVER, c] += ptsd_ever[i]
-            n[Q_IDEATION, c] += (t - last_ideation[i]) < PAST_YEAR
-            n[Q_NO_ONE, c] += no_one
-            n[Q_IN_NEED, c] += in_need
-            n[Q_COUNSELLED, c] += in_need & (counselling_left[i] > 0)
-            n[Q_SK_TIES, c] += sk_ties[i]
-            n[Q_SETTLER_TIES, c] += settler_ties[i]
-            acc[Q_WAGE, c] += np.float64(wage[i]) * _ZERO_ONE[np.intp(employed)]  # non-employed add 0 (as before)
-            acc[Q_LONELINESS, c] += loneliness[i]
-            acc[Q_TRUST, c] += trust[i]
-            acc[Q_MONEY_STRESS, c] += money_stress[i]
-        elif st == DIED:
-            if exit_month[i] > t - PAST_YEAR:
-                c = _cell(t, female[i], birth_month[i], arrival_month[i])
-                n[Q_DEATHS, c] += 1
-                n[Q_UNCLAIMED, c] += death_unclaimed[i]
-                n[Q_SUICIDES, c] += suicide[i]
-        elif st in (UNKNOWN, ABROAD, RETURNED_NORTH):
-            c = _cell(t, female[i], birth_month[i], arrival_month[i])
-            n[Q_UNKNOWN, c] += st == UNKNOWN
-            n[Q_UNCONFIRMED, c] += st != RETURNED_NORTH
-            n[Q_RETURNED, c] += st == RETURNED_NORTH
-    for c in range(N_CELLS):
-        n[Q_LABOUR_FORCE, c] = n[Q_EMPLOYED, c] + n[Q_UNEMPLOYED, c]
-        n[Q_INACTIVE, c] = n[Q_SURVEY, c] - n[Q_LABOUR_FORCE, c]
-        for q in range(N_COUNTS):
-            acc[q, c] = n[q, c]
-    return acc
+            target = "counts" if kind == "int" else "sums"
+            value = "1" if qname == pop.name else f"{names[qname]}(i, s, t, p)"
+            lines.append(f"            {target}[{r}, c] += {value}")
+    lines.append("    return counts, sums")
+    return "\n".join(lines) + "\n"
+
+
+class Compiled:
+    """The generated pass for a set of indicators, with the arrays that turn cell sums into indicators."""
+
+    def __init__(self, indicators: Sequence[Indicator]) -> None:
+        self.layout = Layout(indicators)
+        self.declaration = Mechanism(name="indicators", reads=self.layout.reads, uses=self.layout.uses)
+        self.kernel = _load_kernel(kernel_source(self.layout))
+        num, den, mult = [], [], []
+        for ind in self.layout.indicators:
+            pop = ind.among.name
+            num.append(self.layout.row(pop, ind.numerator.name))
+            den.append(self.layout.row(pop, pop if ind.denominator is None else ind.denominator.name))
+            mult.append(INDICATOR_KINDS[ind.kind] or 0.0)
+        self.num_rows, self.den_rows = np.array(num), np.array(den)
+        self.is_count = np.array([ind.kind == "count" for ind in self.layout.indicators])
+        self.multiplier = np.array(mult)
+
+    def compute(self, state: Any, t: int, p: Any, scale: float) -> np.ndarray:
+        """All indicators at month ``t``, shape (indicators, groups); NaN where undefined."""
+        from sim.engine import param_view, state_view
+
+        counts, sums = self.kernel(t, state_view(self.declaration, state), param_view(self.declaration, p))
+        acc = np.concatenate([counts[: self.layout.n_counts].astype(np.float64), sums[: self.layout.n_sums]])
+        num = acc[self.num_rows] @ GROUP_MATRIX
+        den = acc[self.den_rows] @ GROUP_MATRIX
+        out = self.multiplier[:, None] * _ratio(num, den)
+        out[self.is_count] = scale * num[self.is_count]
+        return out
+
+
+def _load_kernel(source: str) -> Any:
+    """Import the generated source from a file in the kernel cache folder (so numba caches it like the others)."""
+    from sim.jit import cache_dir
+
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    name = f"sim_generated_indicators_{digest}"
+    if name in sys.modules:
+        return sys.modules[name].cell_quantities
+    folder = cache_dir() / "generated"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.py"
+    if not path.exists() or path.read_text(encoding="utf-8") != source:
+        tmp = path.with_suffix(f".{np.random.default_rng().integers(1 << 62)}.tmp")
+        tmp.write_text(source, encoding="utf-8")
+        tmp.replace(path)  # atomic: another process may be writing the same file
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module.cell_quantities
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num / den where den > 0, else NaN (nothing is divided by zero, so no warnings to silence)."""
     ok = den > 0
     return np.where(ok, num / np.where(ok, den, 1), np.nan)
+
+
+# ---------------------------------------------------------------- the model's indicators
+
+def all_indicators() -> tuple[Indicator, ...]:
+    """The built-in indicators and those declared by mechanisms (``sim.catalogue``)."""
+    from sim import catalogue
+
+    return catalogue.INDICATORS
+
+
+@cache
+def compiled() -> Compiled:
+    return Compiled(all_indicators())
+
+
+def compute(s: Any, t: int, p: Any, scale: float) -> np.ndarray:
+    """All indicators at month ``t``, shape (len(INDICATOR_NAMES), len(GROUPS)); NaN where undefined."""
+    return compiled().compute(s, t, p, scale)
+
+
+def headline(tier: str = "headline") -> tuple[str, ...]:
+    """Names of the indicators of ``tier`` ("headline", or "summary": headline and summary tiers), in order."""
+    tiers = ("headline",) if tier == "headline" else ("headline", "summary")
+    return tuple(i.name for i in all_indicators() if i.tier in tiers)
+
+
+@cache
+def _tables() -> dict[str, Any]:
+    inds = all_indicators()
+    return {"INDICATOR_NAMES": tuple(i.name for i in inds), "INDICATOR_BY_NAME": {i.name: i for i in inds},
+            "HEADLINE": headline("headline"), "SUMMARY": headline("summary")}
+
+
+def __getattr__(name: str) -> Any:
+    """INDICATOR_NAMES, INDICATOR_BY_NAME, HEADLINE, SUMMARY: built on first use from the catalogue (which
+    imports this module, so they cannot be built at import)."""
+    tables = _tables()
+    if name in tables:
+        return tables[name]
+    raise AttributeError(f"module 'sim.indicators' has no attribute {name!r}")

@@ -1,28 +1,33 @@
-"""How the mechanisms' monthly kernels are compiled: one decorator, one set of options.
+"""How the mechanisms' monthly kernels are compiled: one decorator, one set of options, one cache.
 
-Each mechanism's monthly rule is a loop over settlers compiled with numba (``@kernel``): one
+Each mechanism's per-settler rules run inside loops compiled with numba (``@kernel``): one
 pass over the rows does what a vectorized version does in dozens of array passes. Random draws
-inside kernels come from ``sim.kernel_random`` (a generator seeded from the mechanism's own numpy
-stream), so the random streams stay one per (month, mechanism).
+inside kernels come from ``sim.kernel_random`` (counter-based, keyed by the mechanism's own
+stream of the month).
 
-* ``cache=True``: compiled code is kept on disk, so only the first run on a machine pays the
-  compilation (some seconds); later processes load it (about 0.1 s a kernel).
+* ``cache=True``: compiled code is kept on disk, so only the first run after a change pays the
+  compilation (some tens of seconds); later processes load it (about 0.1 s a kernel).
 * ``error_model="numpy"``: division by zero gives inf/nan as in numpy instead of raising, and
   the loops carry no zero checks.
 * ``nogil=True``: kernels release the GIL (threads of a Dask worker can run them side by side).
 
 Numba keys a kernel's cache on its own source file only, so a kernel would keep stale code after
-a change to something it inlines or reads from another module (``sim.kernel_random``, the codes
-in ``sim.state``). The cache therefore lives in a folder named after a hash of the whole
-package's source: any change to ``sim`` starts a fresh cache (folders of other versions are removed).
-``NUMBA_CACHE_DIR`` moves it; ``NUMBA_DISABLE_JIT=1`` runs the kernels as plain Python (slow; for debugging).
+a change to something it inlines or reads from another module (``sim.kernel_random``, the codes,
+a rule of another mechanism). The cache therefore lives in a folder named after ``model_hash()``,
+a hash of the whole package's source and of any mechanism modules added from outside
+(``RESETTLE_MECHANISMS``): a change starts a fresh folder. Nothing is ever deleted, so checkouts
+of different versions can share a cache root at the same time; ``make clean`` (or deleting the
+folder) frees the space. The root is ``RESETTLE_CACHE_DIR`` if set, else ``NUMBA_CACHE_DIR``, else
+the package's ``__pycache__`` (or ``~/.cache/resettle`` if that is not writable).
+``NUMBA_DISABLE_JIT=1`` runs the kernels as plain Python (slow; for debugging).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
-import shutil
+from functools import cache
 from pathlib import Path
 
 import numba
@@ -30,27 +35,57 @@ from numba import njit
 
 PACKAGE = Path(__file__).resolve().parent
 CACHE_PREFIX = "numba-"
+CACHE_ENV = "RESETTLE_CACHE_DIR"
+PLUGINS_ENV = "RESETTLE_MECHANISMS"  # as sim.catalogue.PLUGINS_ENV (read here before the catalogue exists)
 
 
-def source_hash() -> str:
-    """Short hash of every Python source file of the package (names and contents)."""
+def _plugin_files() -> list[Path]:
+    files = []
+    for name in (n.strip() for n in os.environ.get(PLUGINS_ENV, "").split(",")):
+        spec = importlib.util.find_spec(name) if name else None
+        if spec is not None and spec.origin and spec.origin.endswith(".py"):
+            files.append(Path(spec.origin))
+    return files
+
+
+@cache
+def model_hash() -> str:
+    """Short hash of every Python source file of the package and of the added mechanism modules (names and contents).
+
+    It names the model's version: a sweep's run ids and manifests carry it, and the kernel cache is kept per hash.
+    """
     digest = hashlib.sha256()
     for path in sorted(PACKAGE.rglob("*.py")):
         digest.update(path.relative_to(PACKAGE).as_posix().encode())
         digest.update(path.read_bytes())
+    for path in _plugin_files():
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def _cache_dir() -> Path:
-    base = Path(os.environ["NUMBA_CACHE_DIR"]) if os.environ.get("NUMBA_CACHE_DIR") else PACKAGE / "__pycache__"
-    if not os.access(base if base.exists() else base.parent, os.W_OK):  # e.g. a read-only install
+source_hash = model_hash  # the former name
+
+
+def cache_root() -> Path:
+    """The folder holding one kernel cache per model version."""
+    chosen = os.environ.get(CACHE_ENV) or os.environ.get("NUMBA_CACHE_DIR")
+    base = Path(chosen) if chosen else PACKAGE / "__pycache__"
+    probe = base
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not os.access(probe, os.W_OK):  # e.g. a read-only install
         base = Path.home() / ".cache" / "resettle"
-    here = base / (CACHE_PREFIX + source_hash())
-    for old in base.glob(CACHE_PREFIX + "*"):  # caches of other versions of the source
-        if old != here:
-            shutil.rmtree(old, ignore_errors=True)
+    return base
+
+
+@cache
+def cache_dir() -> Path:
+    """This model version's kernel cache (created if missing; other versions' folders are left alone)."""
+    here = cache_root() / (CACHE_PREFIX + model_hash())
+    here.mkdir(parents=True, exist_ok=True)
     return here
 
 
-numba.config.CACHE_DIR = str(_cache_dir())
+numba.config.CACHE_DIR = str(cache_dir())
 kernel = njit(cache=True, error_model="numpy", nogil=True)

@@ -46,8 +46,9 @@ def seed(rng: np.random.Generator) -> np.uint64:
     return np.uint64(rng.bit_generator.random_raw())
 
 
-def counter() -> np.ndarray:
-    """A fresh counter, shape (1,) uint64 (kernels make their own with ``np.zeros(1, np.uint64)``)."""
+@inline
+def counter():
+    """A fresh counter, shape (1,) uint64: where a kernel's draws are taken from (``at`` positions it)."""
     return np.zeros(1, dtype=np.uint64)
 
 

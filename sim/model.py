@@ -1,9 +1,13 @@
 """ResettlementModel: North Korean settlers' first years in South Korea, one step per month.
 
-The settlers' traits are columns (``sim.state.State``); each month the mechanisms in
-``MECHANISMS`` update all settlers at once, in a fixed order, then ``sim.indicators``
-computes the survey-comparable indicators. ``Settler`` agents (``sim.agents``) are Mesa views
-of single rows, created as settlers arrive. The model knows nothing of files or plots.
+The settlers' traits are columns (``sim.state.State``); each month the mechanisms of
+``sim.catalogue.MECHANISMS`` run in a fixed order, then ``sim.indicators`` computes the
+survey-comparable indicators. ``Settler`` agents (``sim.agents``) are Mesa views of single
+rows, created as settlers arrive. The model knows nothing of files or plots.
+
+Two ways to step, with the same rules (``sim.engine``): ``step()`` runs each mechanism's
+per-settler rules as compiled kernels over all rows; ``step_agents()`` calls the same rules in
+Python, one ``Settler`` at a time (the readable, debuggable path; much slower).
 
 The model and its mechanisms are documented in ``docs/ODD.md``; the domain brief and data
 it rests on are in ``sim/data`` (copied from the project's shared domain folder).
@@ -11,24 +15,24 @@ it rests on are in ``sim/data`` (copied from the project's shared domain folder)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import mesa
 import numpy as np
 
-from sim import indicators, population
+from sim import catalogue, engine, indicators, population
 from sim.agents import Settler
 from sim.clock import Clock, parse_year_month
-from sim.mechanisms import MECHANISMS
+from sim.declare import Mechanism
 from sim.params import Parameters
 from sim.state import PENDING, State
 
+import os  # noqa: E402
+_POSITION = bool(os.environ.get("RESETTLE_POSITION_STREAMS"))  # TEMPORARY
 STREAM_BLOCK_BITS = 64  # numbers each (month, mechanism) may draw: 2**64, far beyond any month's use
-STREAM_MECHANISM_BITS = 8  # room for 256 mechanisms, so adding one does not move the others' streams
-
-HEADLINE = ("employment_rate", "unemployment_rate", "mean_monthly_wage", "major_depression",
-            "no_one_to_ask_when_sick", "life_satisfaction")
+STREAM_MONTH_BITS = 32  # months a run may hold before the block of a stream id's next month would overlap
+STREAM_ID_SHIFT = STREAM_BLOCK_BITS + STREAM_MONTH_BITS  # PCG64 jumps by (stream id, month, draw) in 32 + 32 + 64 bits
 
 
 class ResettlementModel(mesa.Model):
@@ -57,6 +61,9 @@ class ResettlementModel(mesa.Model):
     agent_views : bool
         Create a ``Settler`` agent per arrived settler (default). Turn off for bulk runs that
         never inspect single agents (saves about 8 microseconds per settler).
+    mechanisms : sequence of Mechanism, optional
+        The monthly schedule (default ``sim.catalogue.MECHANISMS``); for experiments with the
+        schedule itself. Each mechanism draws from its own stream, keyed by its name.
     rng : int or numpy Generator, optional
         Seed (Mesa's ``rng=``); the same seed gives identical results.
     **parameters : float
@@ -72,18 +79,20 @@ class ResettlementModel(mesa.Model):
     def __init__(self, *, n_settlers: int = 1000, mode: str = "cohort", start: str = "2024-01",
                  months: int = 60, represents: float | None = None, female_share: float | None = None,
                  policy_changes: Iterable[tuple[int, Mapping[str, float]]] = (), agent_views: bool = True,
-                 rng: Any = None, **parameters: float) -> None:
+                 mechanisms: Sequence[Mechanism] | None = None, rng: Any = None, **parameters: float) -> None:
         super().__init__(rng=rng)
         self.p = Parameters(**parameters)
         start_year, start_month = parse_year_month(start)
         self.months = int(months)
+        self.mechanisms = tuple(catalogue.MECHANISMS if mechanisms is None else mechanisms)
         self.state: State
         self.state, self.layout = population.build(mode, int(n_settlers), start_year, start_month, self.months,
                                                    represents, female_share, self.p, self.rng)
-        # one random stream per (month, mechanism), all derived from the model's seed: when two scenarios
-        # diverge in one mechanism, the others still draw the same numbers (common random numbers stay paired)
+        # one random stream per (month, mechanism), all derived from the model's seed and keyed by the mechanism's
+        # name: when two scenarios diverge in one mechanism, or a mechanism is added, the others still draw the
+        # same numbers (common random numbers stay paired)
         self._stream_root = np.random.PCG64(int(self.rng.integers(2**63))).state
-        self._streams = [np.random.Generator(np.random.PCG64(0)) for _ in MECHANISMS]  # reused: re-positioned by _stream
+        self._stream = np.random.Generator(np.random.PCG64(0))  # reused: re-positioned for each (month, mechanism)
         self.scale = self.layout.represents / max(1, self.state.n)
         self._changes: dict[int, dict[str, float]] = {}
         for at, values in policy_changes:  # a change dated before the first replayed month applies from month 0
@@ -92,10 +101,11 @@ class ResettlementModel(mesa.Model):
             self.p.replace(**self._changes[at])  # validate every change now, not when it is reached
         self.agent_views = agent_views
         self._has_agent = np.zeros(self.state.n, dtype=bool)
+        self._agents_by_row: list[Settler] = []
         self.clock = Clock(0, self.layout.origin_year, self.layout.origin_month)
-        self.record = np.full((self.months, len(indicators.INDICATORS), len(indicators.GROUPS)), np.nan)
+        self.record = np.full((self.months, len(indicators.INDICATOR_NAMES), len(indicators.GROUPS)), np.nan)
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: _headline(name) for name in HEADLINE})
+            model_reporters={name: _headline(name) for name in indicators.HEADLINE})
         for _ in range(self.layout.record_from):  # warm-up: replay history up to the start
             self._advance()
         self.running = self.months > 0
@@ -106,38 +116,66 @@ class ResettlementModel(mesa.Model):
         return self.clock.month - self.layout.record_from
 
     def step(self) -> None:
-        """Advance one month and record the indicators."""
+        """Advance one month (compiled kernels over all settlers) and record the indicators."""
+        self._step(per_agent=False)
+
+    def step_agents(self) -> None:
+        """Advance one month calling the same per-settler rules in Python, one ``Settler`` at a time.
+
+        The results equal ``step()``'s for the same seed (``tests/test_equivalence.py``); this path is
+        for reading and debugging the rules (a breakpoint in a rule stops here), not for speed. It needs
+        ``agent_views=True`` (the default) and cannot follow a warm-up run with ``agent_views=False``.
+        """
+        if not self.agent_views:
+            raise ValueError("step_agents() needs the Settler views: build the model with agent_views=True")
+        self._step(per_agent=True)
+
+    def _step(self, per_agent: bool) -> None:
         if self.month >= self.months:
             self.running = False
             return
-        self._advance()
+        self._advance(per_agent)
         self.record[self.month - 1] = indicators.compute(self.state, self.clock.month - 1, self.p, self.scale)
         self.datacollector.collect(self)
         self.running = self.month < self.months
 
-    def _advance(self) -> None:
+    def _advance(self, per_agent: bool = False) -> None:
         t = self.clock.month
         if t in self._changes:
             self.p = self.p.replace(**self._changes[t])
-        for k, mechanism in enumerate(MECHANISMS):
-            mechanism.step(self.state, self.p, self._stream(t, k), self.clock)
+        for k, mech in enumerate(self.mechanisms):
+            stream = self.stream(t, mech.name) if not _POSITION else self._position_stream(t, k)
+            if per_agent:
+                self._create_agents()  # settlers who arrived earlier in the month are agents for what follows
+                mech.month(engine.AgentRun(mech, stream, self._agents_by_row), self.state,
+                           engine.param_view(mech, self.p), self.clock)
+            else:
+                engine.step(mech, self.state, self.p, stream, self.clock)
         if self.agent_views:
             self._create_agents()
         self.clock = Clock(t + 1, self.clock.origin_year, self.clock.origin_month)
 
-    def _stream(self, month: int, mechanism: int) -> np.random.Generator:
+    def stream(self, month: int, mechanism: str) -> np.random.Generator:
         """The random stream of one mechanism in one month: its own block of 2**64 numbers of the model's
-        PCG64 sequence (a jump ahead, ~10 us, where a new seeded generator costs ~50 us a month and mechanism)."""
-        rng = self._streams[mechanism]
-        rng.bit_generator.state = self._stream_root
-        rng.bit_generator.advance(((month << STREAM_MECHANISM_BITS) + mechanism) << STREAM_BLOCK_BITS)
-        return rng
+        PCG64 sequence, at a jump set by the mechanism's name and the month (a jump ahead costs ~10 us, where
+        a new seeded generator costs ~50 us a month and mechanism). The generator is reused: draw from it
+        before asking for the next stream."""
+        self._stream.bit_generator.state = self._stream_root
+        sid = catalogue.stream_id(mechanism)
+        self._stream.bit_generator.advance((sid << STREAM_ID_SHIFT) | (month << STREAM_BLOCK_BITS))
+        return self._stream
+
+    def _position_stream(self, month: int, k: int) -> np.random.Generator:  # TEMPORARY: the old keying, for checks
+        self._stream.bit_generator.state = self._stream_root
+        self._stream.bit_generator.advance(((month << 8) + k) << 64)
+        return self._stream
 
     def _create_agents(self) -> None:
         new = np.flatnonzero((self.state.status != PENDING) & ~self._has_agent)
         if new.size:
-            Settler.create_agents(self, new.size, row=new)
+            created = Settler.create_agents(self, new.size, row=new)
             self._has_agent[new] = True
+            self._agents_by_row = sorted([*self._agents_by_row, *created], key=lambda a: a.row)
 
     def indicator(self, name: str, group: str = "all") -> np.ndarray:
         """Monthly series of one indicator for one group, shape (months,)."""

@@ -9,22 +9,54 @@ Two modes:
   starts in January 1990; the model replays the years before the scenario's start (warm-up)
   and records from the start. Years after 2025 repeat 2025's arrivals (assumption).
 
-Background traits are drawn from ``arrival_profile.csv`` (ages, occupation in the North,
-education, health, trauma, dialect, children, household) with the sources given there.
+Background traits are drawn from ``arrival_profile.csv`` (ages, health, trauma, dialect,
+children, household) with the sources given there.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from sim import inputs
-from sim.params import MILLION_KRW, Parameters
-from sim.state import PRIMARY, SECONDARY, TERTIARY, State
+from sim.codes import MILLION_KRW, PENDING
+from sim.declare import Column, Mechanism, behaviour
 
 AGE_BANDS = {"0-9": (0, 10), "10-19": (10, 20), "20-39": (20, 40), "40-59": (40, 60), "60-79": (60, 80)}
-CHILD_BEARING_AGES = (20, 50)  # ages at which arriving women may bring dependent children
+CHILD_BEARING_AGES = (20, 50)  # definition of arrival_profile.csv's row: women aged 20-49 who bring children
+
+DECLARATION = Mechanism(
+    name="population",
+    owns=(
+        Column("status", np.int8, PENDING, "code: STATUS_NAMES"),
+        Column("female", np.bool_, False, "bool"),
+        Column("birth_month", np.int32, 0, "month index of birth"),
+        Column("arrival_month", np.int32, 0, "month index of arrival (start of Hanawon)"),
+        Column("children", np.int8, 0, "dependent children"),
+        Column("lives_alone", np.bool_, False, "bool: one-person household"),
+        Column("lone_parent", np.bool_, False, "bool: cares for dependent children without a partner"),
+        Column("health_limit", np.bool_, False, "bool: health limits work"),
+        Column("trauma", np.float32, 0.0, "trauma exposure, 0-1"),
+        Column("dialect", np.float32, 0.0, "Southern Korean proficiency, 0-1"),
+        Column("productivity", np.float32, 0.0, "individual log wage effect"),
+        Column("satisfaction_propensity", np.float32, 0.0, "individual logit shift of life satisfaction"),
+    ),
+    reads=(),
+    writes=("status", "female", "birth_month", "arrival_month", "children", "lives_alone", "lone_parent",
+            "health_limit", "trauma", "dialect", "productivity", "satisfaction_propensity", "debt", "trust"),
+    params=(
+        behaviour("broker_debt_mean_million_krw", 8, "million KRW per person", 0, 40,
+                  "assumption: broker fees of several million won are common (brief: debts to brokers)"),
+        behaviour("broker_debt_share", 0.6, "share of arrivals", 0, 1, "assumption"),
+        behaviour("lives_alone_min_age", 18, "years", 15, 30,
+                  "assumption: adults of this age without children may live alone", integer=True),
+        behaviour("satisfaction_propensity_scale", 1.0, "logit", 0.1, 5,
+                  "assumption: spread (logistic scale) of the individual propensity to be satisfied"),
+    ),
+    uses=("wage_sd_log", "trust_initial"),
+)
 
 
 @dataclass(frozen=True)
@@ -44,8 +76,11 @@ class Layout:
 
 def build(mode: str, size: int, start_year: int, start_month: int, months: int,
           represents: float | None, female_share: float | None,
-          p: Parameters, rng: np.random.Generator) -> tuple[State, Layout]:
-    """Create the State with every settler the run will hold, and its time layout."""
+          p: Any, rng: np.random.Generator) -> tuple[Any, Layout]:
+    """Create the State with every settler the run will hold, and its time layout (``p``: Parameters)."""
+    from sim.engine import param_view
+    from sim.state import State
+
     state = State(size)
     if mode == "cohort":
         share = female_share if female_share is not None else inputs.arrival_profile()["female_share"]["cohort_default"]
@@ -75,12 +110,12 @@ def build(mode: str, size: int, start_year: int, start_month: int, months: int,
                         float(represents if represents is not None else weights.sum()))
     else:  # validated by the scenario schema; guard for direct API use
         raise ValueError(f"unknown population mode '{mode}' (expected 'cohort' or 'population')")
-    draw_background(state, np.arange(size), p, rng)
+    draw_background(state, np.arange(size), param_view(DECLARATION, p), rng)
     return state, layout
 
 
-def draw_background(state: State, idx: np.ndarray, p: Parameters, rng: np.random.Generator) -> None:
-    """Draw background traits for rows ``idx`` (arrival months and sex already set)."""
+def draw_background(state: Any, idx: np.ndarray, p: Any, rng: np.random.Generator) -> None:
+    """Draw background traits for rows ``idx`` (arrival months and sex already set; ``p``: this module's view)."""
     prof = inputs.arrival_profile()
     n = idx.size
     bands = list(AGE_BANDS.values())
@@ -92,11 +127,8 @@ def draw_background(state: State, idx: np.ndarray, p: Parameters, rng: np.random
     state.birth_month[idx] = state.arrival_month[idx] - age_months
     age = age_months // 12
 
-    occ = prof["north_occupation"]
-    state.north_worker[idx] = rng.random(n) >= occ["unemployed_or_dependent"]
-    edu = prof["education"]
-    edu_p = np.array([edu["primary_or_less"], edu["secondary"], edu["tertiary"]])
-    state.education[idx] = rng.choice([PRIMARY, SECONDARY, TERTIARY], size=n, p=edu_p / edu_p.sum())
+    rng.random(n)  # TEMPORARY (refactor check): the former occupation draw
+    rng.choice(3, size=n, p=np.array([0.15, 0.75, 0.10]) / 1.0)  # TEMPORARY: the former education draw
     state.health_limit[idx] = rng.random(n) < prof["health_limit"]["share"]
     state.trauma[idx] = _beta(rng, prof["trauma"]["mean"], prof["trauma"]["concentration"], n)
     state.dialect[idx] = _beta(rng, prof["dialect"]["mean"], prof["dialect"]["concentration"], n)
@@ -106,10 +138,10 @@ def draw_background(state: State, idx: np.ndarray, p: Parameters, rng: np.random
     extra = rng.poisson(prof["children"]["mean_if_any"] - 1, n)
     state.children[idx] = np.where(has, 1 + extra, 0)
     state.lone_parent[idx] = has & (rng.random(n) < prof["children"]["lone_parent_share"])
-    adult = age >= 18
+    adult = age >= p.lives_alone_min_age
     state.lives_alone[idx] = adult & (state.children[idx] == 0) & (rng.random(n) < prof["lives_alone"]["share"])
     state.productivity[idx] = rng.normal(0.0, p.wage_sd_log, n)
-    state.satisfaction_propensity[idx] = rng.logistic(0.0, 1.0, n)
+    state.satisfaction_propensity[idx] = rng.logistic(0.0, p.satisfaction_propensity_scale, n)
     has_debt = rng.random(n) < p.broker_debt_share
     state.debt[idx] = np.where(has_debt, rng.exponential(p.broker_debt_mean_million_krw * MILLION_KRW, n), 0.0)
     state.trust[idx] = p.trust_initial

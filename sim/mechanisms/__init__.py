@@ -1,11 +1,20 @@
-"""The monthly mechanisms, one module each, run in this order.
+"""The monthly mechanisms, one module each.
 
-Each module has ``step(state, params, rng, clock)``, updates all settlers at once and
-states its assumptions and sources in its docstring.
+Each module starts with its ``DECLARATION`` (``sim.declare.Mechanism``: the columns it owns,
+reads and writes, its parameters, derived values and draw slots) and defines
+``month(run, s, p, clock)``. The monthly order is ``sim.catalogue.MECHANISMS``;
+``MECHANISMS`` here lists the same modules, in that order.
 """
 
-from sim.mechanisms import arrival, exits, labour, mental_health, money, support, ties
+from __future__ import annotations
 
-MECHANISMS = (arrival, labour, money, ties, mental_health, support, exits)
+import importlib
+from types import ModuleType
 
-__all__ = ["MECHANISMS", "arrival", "exits", "labour", "mental_health", "money", "support", "ties"]
+
+def __getattr__(name: str) -> tuple[ModuleType, ...]:
+    if name == "MECHANISMS":  # built from the catalogue on use (the catalogue imports these modules)
+        from sim import catalogue
+
+        return tuple(importlib.import_module(m.module) for m in catalogue.MECHANISMS)
+    raise AttributeError(f"module 'sim.mechanisms' has no attribute {name!r}")

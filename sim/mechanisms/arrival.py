@@ -9,64 +9,159 @@ Assumptions and sources:
   (``cash_grant_upfront_share`` at Hanawon exit, the rest in equal monthly instalments),
   housing subsidy, employment incentives, matched savings, protection period, medical cover,
   training offer, mentor, dialect course.
-* Housing: the subsidy pays the deposit of a public rental flat; rent falls from private to
-  public levels in proportion to the subsidy up to the 2018 level (16M, policy_history.csv).
+* Housing: the subsidy pays the deposit of a rental flat; rent falls from private to public
+  levels in proportion to the subsidy, up to ``housing_subsidy_full_million_krw`` (the 2018
+  one-person level, 16M, policy_history.csv).
 * Hanawon classmates become ties (``hanawon_peer_ties`` per settler on average).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from sim import inputs
-from sim.clock import Clock
-from sim.params import MILLION_KRW, MONTHS_PER_YEAR, Parameters
-from sim.state import HANAWON, IN_SK, INACTIVE, PENDING, PRIVATE_RENTAL, PUBLIC_RENTAL, State
+from sim.codes import HANAWON, IN_SK, INACTIVE, MILLION_KRW, MONTHS_PER_YEAR, NEVER, PENDING
+from sim.declare import Column, Mechanism, behaviour, derived, policy
 
-WEEKS_PER_MONTH = 52 / 12
-FULL_HOUSING_SUBSIDY_MILLION_KRW = 16.0  # the 2018 one-person subsidy, which covers a public flat's deposit
-PUBLIC_RENTAL_MIN_SUBSIDY_SHARE = 0.5  # assumption: a subsidy of at least half the 2018 level secures a public flat
+if TYPE_CHECKING:
+    from sim.clock import Clock
+    from sim.engine import Run
+    from sim.state import State
+
+WEEKS_PER_MONTH = 52 / 12  # a unit conversion
 
 
-def hanawon_months(p: Parameters) -> int:
+@derived
+def hanawon_months(p: Any) -> int:
+    """Hanawon's length in whole months (at least one)"""
     return max(1, round(p.hanawon_weeks / WEEKS_PER_MONTH))
 
 
-def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
+PACKAGE = "settlement package"
+DECLARATION = Mechanism(
+    name="arrival",
+    owns=(
+        Column("grant_left", np.float64, 0.0, "10k KRW of grant still to be paid"),
+        Column("grant_instalment", np.float64, 0.0, "10k KRW per month"),
+        Column("rent", np.float32, 0.0, "10k KRW per month"),
+        Column("incentive_per_month", np.float32, 0.0, "10k KRW per month"),
+        Column("incentive_until", np.int32, NEVER, "month index"),
+        Column("incentive_min_tenure", np.int16, 0, "months"),
+        Column("savings_match_max", np.float32, 0.0, "10k KRW per month"),
+        Column("savings_until", np.int32, NEVER, "month index"),
+        Column("protection_until", np.int32, NEVER, "month index"),
+        Column("medical_until", np.int32, NEVER, "month index"),
+        Column("stipend", np.float32, 0.0, "10k KRW per month while training"),
+        Column("training_offered", np.bool_, False, "bool: offered a certificate course"),
+        Column("hana_registered", np.bool_, False, "bool: registered with a Hana Center"),
+    ),
+    reads=("status", "arrival_month", "labour", "trauma", "dialect"),
+    writes=("status", "labour", "grant_left", "grant_instalment", "incentive_per_month", "incentive_until",
+            "incentive_min_tenure", "savings_match_max", "savings_until", "protection_until", "medical_until",
+            "stipend", "training_offered", "mentor_left", "dialect", "rent", "depression", "ptsd",
+            "depression_ever", "ptsd_ever", "cash", "hana_registered"),
+    ties=True,
+    params=(
+        policy("hanawon_weeks", 12, "weeks", 4, 26, "policy_history.csv 1999: mandatory 12-week course",
+               integer=True, effect="length of the Hanawon course; no income, costs or job search while in it",
+               group=PACKAGE),
+        policy("cash_grant_million_krw", 10, "million KRW per person", 0, 60,
+               "policy_history.csv 2024: basic settlement grant 10M (news repost 2024-08-27)",
+               effect="basic settlement grant, fixed at arrival; cash buffer against money stress", group=PACKAGE),
+        policy("cash_grant_upfront_share", 0.3, "fraction", 0, 1,
+               "policy_history.csv 2007: 3M of 6M paid at once, rest in instalments",
+               effect="share of the grant paid at Hanawon exit (the rest in monthly instalments)", group=PACKAGE),
+        policy("cash_grant_instalment_months", 12, "months", 1, 60,
+               "assumption: instalments spread over the first year after Hanawon", integer=True,
+               effect="months over which the rest of the grant is paid", group=PACKAGE),
+        policy("housing_subsidy_million_krw", 16, "million KRW per person", 0, 40,
+               "policy_history.csv 2018: housing subsidy 16M (one person)",
+               effect="lower rent: from the private to the public-rental level, in proportion up to the full subsidy",
+               group=PACKAGE),
+        policy("employment_incentive_million_krw_per_year", 6, "million KRW per year", 0, 20,
+               "policy_history.csv 2022: 5-8M a year in years 1-3 after 6 months in one insured job",
+               effect="paid while employed past the minimum tenure; also cuts job separation", group=PACKAGE),
+        policy("employment_incentive_years", 3, "years", 0, 5, "policy_history.csv 2022: years 1-3", integer=True,
+               effect="years after Hanawon during which the incentive is paid", group=PACKAGE),
+        policy("employment_incentive_min_tenure_months", 6, "months", 1, 24,
+               "policy_history.csv 2022: after 6 months in one insured job (2007: one year)", integer=True,
+               effect="months in one job before the incentive starts", group=PACKAGE),
+        policy("matched_savings_max_million_krw_per_month", 0.5, "million KRW per month", 0, 2,
+               "policy_history.csv 2014: Future Happiness Account, 1:1 match up to 0.5M a month",
+               effect="1:1 match of wages saved, paid out when the account ends", group=PACKAGE),
+        policy("matched_savings_years", 4, "years", 0, 10, "policy_history.csv 2014: for up to 4 years", integer=True,
+               effect="years the matched savings account runs after Hanawon", group=PACKAGE),
+        policy("vocational_training_coverage", 0.2, "share of new settlers offered", 0, 1,
+               "assumption: training offered to a minority; KRIVET G620080007-10 evaluates the programme",
+               effect="share of arrivals offered a certificate course (credentials: regular jobs, wage premium)",
+               group="programmes"),
+        policy("training_stipend_million_krw_per_month", 0.0, "million KRW per month", 0, 3,
+               "assumption: no stipend today beyond conditional incentives (brief: proposals add one)",
+               effect="paid while training; lets people under money stress take the course", group="programmes"),
+        policy("mentorship_coverage", 0.05, "share of new settlers paired", 0, 1,
+               "assumption: small volunteer programmes today",
+               effect="share of arrivals paired with a mentor (ties to South Koreans, job offers, support tie)",
+               group="programmes"),
+        policy("mentorship_months", 12, "months", 1, 60, "interventions.csv: German mentoring RCT ran about a year",
+               integer=True, effect="months of mentorship after Hanawon", group="programmes"),
+        policy("dialect_course_coverage", 0.0, "share of new settlers", 0, 1,
+               "assumption: extended dialect and workplace-communication courses, a proposal in the brief",
+               effect="share of arrivals given a dialect / workplace-communication course", group="programmes"),
+        policy("protection_period_years", 5, "years", 0, 10, "policy_history.csv: 5-year protection period",
+               effect="years after Hanawon during which check-ins reach a settler (protection_until)",
+               group="services"),
+        policy("medical_cover_months", 60, "months", 0, 120,
+               "assumption: medical aid during the protection period (6 months in the 2008 report)", integer=True,
+               effect="months after Hanawon without out-of-pocket health costs", group=PACKAGE),
+        behaviour("housing_subsidy_full_million_krw", 16, "million KRW per person", 1, 40,
+                  "assumption: the 2018 one-person subsidy (policy_history.csv) covers a public flat's deposit"),
+        behaviour("rent_public_10k_krw", 20, "10k KRW per month", 0, 100, "assumption: public rental flat rent and fees"),
+        behaviour("rent_private_10k_krw", 45, "10k KRW per month", 0, 150, "assumption: small private flat"),
+        behaviour("dialect_course_gain", 0.2, "proficiency points", 0, 1, "assumption"),
+        behaviour("hanawon_peer_ties", 2.0, "ties per settler", 0, 10, "assumption: classmates at Hanawon"),
+        behaviour("hana_registration", 0.9, "probability at Hanawon exit", 0, 1, "assumption: referral from Hanawon"),
+    ),
+    uses=("depression_base", "symptom_sd", "ptsd_initial_mean", "depression_threshold", "ptsd_threshold",
+          "depression_lifetime_at_arrival", "ptsd_lifetime_at_arrival"),
+    derived=(hanawon_months,),
+)
+
+
+def month(run: Run, s: State, p: Any, clock: Clock) -> None:
+    """Arrivals of the month enter Hanawon; those at the end of the course settle (few rows: numpy)."""
     t = clock.month
     arriving = np.flatnonzero((s.status == PENDING) & (s.arrival_month <= t))
     if arriving.size:
-        admit(s, p, rng, t, arriving)
-    leaving = np.flatnonzero((s.status == IN_SK) & (s.labour == HANAWON)
-                             & (t - s.arrival_month >= hanawon_months(p)))
+        admit(s, p, run.rng, t, arriving)
+    leaving = np.flatnonzero((s.status == IN_SK) & (s.labour == HANAWON) & (t - s.arrival_month >= p.hanawon_months))
     if leaving.size:
-        settle(s, p, rng, t, leaving)
+        settle(s, p, run.rng, leaving)
 
 
-def admit(s: State, p: Parameters, rng: np.random.Generator, t: int, idx: np.ndarray) -> None:
+def admit(s: State, p: Any, rng: np.random.Generator, t: int, idx: np.ndarray) -> None:
     """Rows ``idx`` arrive at month ``t``: entitlements fixed, Hanawon starts, classmates meet."""
     n = idx.size
     s.status[idx] = IN_SK
     s.labour[idx] = HANAWON
-    hw = hanawon_months(p)
-    exit_month = t + hw
+    exit_month = t + p.hanawon_months
     grant = p.cash_grant_million_krw * MILLION_KRW
     s.grant_left[idx] = grant
     s.grant_instalment[idx] = grant * (1 - p.cash_grant_upfront_share) / p.cash_grant_instalment_months
     s.incentive_per_month[idx] = p.employment_incentive_million_krw_per_year * MILLION_KRW / MONTHS_PER_YEAR
-    s.incentive_until[idx] = exit_month + int(p.employment_incentive_years) * MONTHS_PER_YEAR
-    s.incentive_min_tenure[idx] = int(p.employment_incentive_min_tenure_months)
+    s.incentive_until[idx] = exit_month + p.employment_incentive_years * MONTHS_PER_YEAR
+    s.incentive_min_tenure[idx] = p.employment_incentive_min_tenure_months
     s.savings_match_max[idx] = p.matched_savings_max_million_krw_per_month * MILLION_KRW
-    s.savings_until[idx] = exit_month + int(p.matched_savings_years) * MONTHS_PER_YEAR
+    s.savings_until[idx] = exit_month + p.matched_savings_years * MONTHS_PER_YEAR
     s.protection_until[idx] = exit_month + round(p.protection_period_years * MONTHS_PER_YEAR)
-    s.medical_until[idx] = exit_month + int(p.medical_cover_months)
+    s.medical_until[idx] = exit_month + p.medical_cover_months
     s.stipend[idx] = p.training_stipend_million_krw_per_month * MILLION_KRW
     s.training_offered[idx] = rng.random(n) < p.vocational_training_coverage
-    s.mentor_left[idx] = np.where(rng.random(n) < p.mentorship_coverage, int(p.mentorship_months) + hw, 0)
+    s.mentor_left[idx] = np.where(rng.random(n) < p.mentorship_coverage, p.mentorship_months + p.hanawon_months, 0)
     course = rng.random(n) < p.dialect_course_coverage
     s.dialect[idx] = np.where(course, np.minimum(1.0, s.dialect[idx] + p.dialect_course_gain), s.dialect[idx])
-    subsidy_share = min(1.0, p.housing_subsidy_million_krw / FULL_HOUSING_SUBSIDY_MILLION_KRW)
-    s.housing[idx] = PUBLIC_RENTAL if subsidy_share >= PUBLIC_RENTAL_MIN_SUBSIDY_SHARE else PRIVATE_RENTAL
+    subsidy_share = min(1.0, p.housing_subsidy_million_krw / p.housing_subsidy_full_million_krw)
     s.rent[idx] = p.rent_private_10k_krw - (p.rent_private_10k_krw - p.rent_public_10k_krw) * subsidy_share
     s.depression[idx] = np.clip(rng.normal(p.depression_base, p.symptom_sd, n), 0, 1)
     trauma_mean = inputs.arrival_profile()["trauma"]["mean"]
@@ -76,7 +171,7 @@ def admit(s: State, p: Parameters, rng: np.random.Generator, t: int, idx: np.nda
     _classmate_ties(s, p, rng, idx)
 
 
-def _classmate_ties(s: State, p: Parameters, rng: np.random.Generator, idx: np.ndarray) -> None:
+def _classmate_ties(s: State, p: Any, rng: np.random.Generator, idx: np.ndarray) -> None:
     if idx.size < 2:
         return
     # each classmate starts ties with mean hanawon_peer_ties / 2, so each ends with about hanawon_peer_ties
@@ -86,7 +181,7 @@ def _classmate_ties(s: State, p: Parameters, rng: np.random.Generator, idx: np.n
     s.add_ties(a, b)
 
 
-def settle(s: State, p: Parameters, rng: np.random.Generator, t: int, idx: np.ndarray) -> None:
+def settle(s: State, p: Any, rng: np.random.Generator, idx: np.ndarray) -> None:
     """Rows ``idx`` leave Hanawon: upfront grant paid, Hana Center registration."""
     s.labour[idx] = INACTIVE
     upfront = s.grant_left[idx] * p.cash_grant_upfront_share

@@ -18,104 +18,182 @@ Assumptions and sources:
 
 from __future__ import annotations
 
+import collections
+import math
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from sim.clock import Clock
+from sim.codes import ABROAD, DIED, HANAWON, IN_SK, INACTIVE, LEFT, NEVER, NO_JOB, RETURNED_NORTH, UNKNOWN
+from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
 from sim.jit import kernel
-from sim.kernel_random import seed, uniform_at
+from sim.kernel_random import counter, uniform_at
 from sim.mechanisms.ties import support_tie_count
-from sim.params import Parameters
-from sim.state import ABROAD, DIED, HANAWON, IN_SK, INACTIVE, LEFT, NO_JOB, RETURNED_NORTH, UNKNOWN, State
 
-ISOLATED_TIES = 1  # support ties at or below which a settler counts as isolated (a household member counts)
-# draw slots (sim.kernel_random): each kind of draw has its own random numbers per settler
-SLOT_CONFIRMED = 0
-SLOT_FOUND = 1
-SLOT_DEATH = 2
-SLOT_SUICIDE = 3
-SLOT_UNCLAIMED = 4
-SLOT_MOVE = 5
+if TYPE_CHECKING:
+    from sim.clock import Clock
+    from sim.engine import Run
+    from sim.state import State
 
 
-def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
-    _month(seed(rng), clock.month, s.status, s.labour, s.job_type, s.wage, s.counselling_left, s.exit_month,
-           s.birth_month, s.last_ideation, s.satisfied, s.trust, s.lives_alone,
-           s.settler_ties, s.sk_ties, s.mentor_left, s.death_unclaimed, s.suicide,
-           p.abroad_confirmed_rate, p.regain_contact_rate, p.mortality_scale * p.gompertz_a, p.gompertz_b,
-           p.suicide_rate_ideation, p.unclaimed_isolated, p.unclaimed_connected,
-           p.emigration_rate, p.return_north_rate, p.emigration_dissatisfied_multiplier,
-           p.lose_contact_rate, p.lose_contact_distrust_multiplier)
+class Slot(Slots):
+    """Draw slots (sim.kernel_random): each kind of draw has its own random numbers per settler."""
+
+    CONFIRMED = 0
+    FOUND = 1
+    DEATH = 2
+    SUICIDE = 3
+    UNCLAIMED = 4
+    MOVE = 5
 
 
-@kernel
-def _monthly_death(t, birth_month, annual_at_birth, gompertz_b):
+@derived
+def annual_death_at_birth(p: Any) -> float:
+    """annual probability of death at age 0: mortality_scale x gompertz_a"""
+    return p.mortality_scale * p.gompertz_a
+
+
+@derived
+def move_bound(p: Any) -> float:
+    """largest monthly probability of emigrating, returning North or losing contact (any satisfaction and trust)"""
+    dissatisfied = max(1.0, p.emigration_dissatisfied_multiplier)
+    return ((p.emigration_rate + p.return_north_rate) * dissatisfied
+            + p.lose_contact_rate * max(1.0, p.lose_contact_distrust_multiplier))
+
+
+DECLARATION = Mechanism(
+    name="exits",
+    owns=(
+        Column("exit_month", np.int32, NEVER, "month index of leaving the population"),
+        Column("death_unclaimed", np.bool_, False, "bool"),
+        Column("suicide", np.bool_, False, "bool: died by suicide"),
+    ),
+    reads=("status", "labour", "birth_month", "last_ideation", "satisfied", "trust", "lives_alone", "settler_ties",
+           "sk_ties", "mentor_left"),
+    writes=("status", "labour", "job_type", "wage", "counselling_left", "exit_month", "death_unclaimed", "suicide"),
+    params=(
+        behaviour("emigration_rate", 0.0006, "per month", 0, 0.02,
+                  "calibrated: 462-869 residence unconfirmed, most abroad (survey_current.csv)", rate="probability",
+                  fit=(0.00005, 0.003, True)),
+        behaviour("emigration_dissatisfied_multiplier", 3.0, "x when dissatisfied", 1, 10, "assumption"),
+        behaviour("abroad_confirmed_rate", 0.01, "per month", 0, 0.2,
+                  "assumption: people abroad are confirmed and leave the register", rate="probability",
+                  fit=(0.002, 0.1, True)),
+        behaviour("return_north_rate", 0.000008, "per month", 0, 0.001,
+                  "survey_current.csv: 31 returns 2012-2025 among about 30,000", rate="probability",
+                  fit=(0.000001, 0.0001, True)),
+        behaviour("lose_contact_rate", 0.00005, "per month", 0, 0.01,
+                  "calibrated: 59-70 whereabouts unknown (survey_current.csv)", rate="probability",
+                  fit=(0.00001, 0.0005, True)),
+        behaviour("lose_contact_distrust_multiplier", 5.0, "x at zero trust", 1, 50,
+                  "brief: people who stop answering are the ones at risk"),
+        behaviour("regain_contact_rate", 0.05, "per month", 0, 1, "assumption: most missing settlers are found",
+                  rate="probability"),
+        behaviour("mortality_scale", 1.0, "x Korean life table", 0.2, 5,
+                  "assumption: Gompertz approximation of Korean mortality"),
+        behaviour("gompertz_a", 0.00003, "annual death prob at age 0", 0, 0.01, "Korean life table approx."),
+        behaviour("gompertz_b", 0.085, "per year of age", 0, 0.2, "Korean life table approx."),
+        behaviour("suicide_rate_ideation", 0.0004, "per month with current ideation", 0, 0.01,
+                  "brief: suicide is about 11% of settlers' deaths", rate="probability"),
+        behaviour("isolated_max_ties", 1, "support ties", 0, 10,
+                  "assumption: a settler living alone with at most this many people to ask (a household member "
+                  "counts) is isolated", integer=True),
+        behaviour("unclaimed_isolated", 0.5, "probability a death goes unclaimed when isolated", 0, 1,
+                  "calibrated: 14-21 unclaimed deaths a year (survey_current.csv)", fit=(0.05, 1.0, True)),
+        behaviour("unclaimed_connected", 0.02, "probability when connected", 0, 1, "assumption"),
+    ),
+    derived=(annual_death_at_birth, move_bound),
+    slots=Slot,
+)
+
+# t: model month; oldest: earliest birth month among those who can die (shape (1,)), filled by the first pass;
+# death_bound: the monthly death probability at that age, which bounds everyone's
+Month = collections.namedtuple("Month", ["t", "oldest", "death_bound"])
+
+
+def month(run: Run, s: State, p: Any, clock: Clock) -> None:
+    """Confirmations and finds; then deaths and moves of the living (two passes with one key)."""
+    m = Month(clock.month, np.full(1, np.iinfo(np.int32).max, dtype=np.int64), 0.0)
+    key = run.each(confirm_or_find, _each_confirm, s, p, m)  # before deaths: the found can die this month
+    # mortality rises with age, so the oldest settler's rate bounds everyone's: a uniform above that bound
+    # is no death, and the settler's own rate (a power and an exponential) is computed only below it
+    m = m._replace(death_bound=monthly_death(clock.month, m.oldest[0], p))
+    run.each(settler_month, _each_settler, s, p, m, key=key)
+
+
+@rule
+def monthly_death(t, birth_month, p):
     """Monthly probability of death (Gompertz annual hazard, capped at 1, spread over 12 months)."""
-    annual = min(1.0, annual_at_birth * np.exp(gompertz_b * (t - birth_month) / 12))
+    annual = min(1.0, p.annual_death_at_birth * math.exp(p.gompertz_b * (t - birth_month) / 12))
     return 1 - (1 - annual) ** (1 / 12)
 
 
+@rule
+def confirm_or_find(i, key, s, p, m, ctr):
+    """Settler ``i`` abroad may be confirmed as gone; a missing one may be found; the oldest at risk is noted."""
+    if s.status[i] == ABROAD and uniform_at(ctr, key, i, Slot.CONFIRMED) < p.abroad_confirmed_rate:
+        s.status[i] = LEFT
+    elif s.status[i] == UNKNOWN and uniform_at(ctr, key, i, Slot.FOUND) < p.regain_contact_rate:
+        s.status[i] = IN_SK
+    if s.status[i] == IN_SK or s.status[i] == UNKNOWN:
+        m.oldest[0] = min(m.oldest[0], s.birth_month[i])
+
+
+@rule
+def settler_month(i, key, s, p, m, ctr):
+    """Death (natural or by suicide, and whether unclaimed), else a move, of settler ``i``."""
+    status = s.status[i]
+    if status != IN_SK and status != UNKNOWN:
+        return
+    t = m.t
+    u = uniform_at(ctr, key, i, Slot.DEATH)
+    natural = u < m.death_bound and u < monthly_death(t, s.birth_month[i], p)
+    by_suicide = s.last_ideation[i] == t and uniform_at(ctr, key, i, Slot.SUICIDE) < p.suicide_rate_ideation
+    if natural or by_suicide:
+        isolated = (support_tie_count(i, s) <= p.isolated_max_ties and s.lives_alone[i]) or status == UNKNOWN
+        unclaimed = p.unclaimed_isolated if isolated else p.unclaimed_connected
+        s.death_unclaimed[i] = uniform_at(ctr, key, i, Slot.UNCLAIMED) < unclaimed
+        s.suicide[i] = by_suicide
+        leave(i, DIED, t, s)
+        return
+    if status != IN_SK or s.labour[i] == HANAWON:
+        return
+    # one uniform decides between emigrating, returning North and losing contact; only u below the largest
+    # possible total needs the settler's own rates
+    u = uniform_at(ctr, key, i, Slot.MOVE)
+    if u < p.move_bound:
+        x = 1.0 if s.satisfied[i] else p.emigration_dissatisfied_multiplier
+        p_emigrate = p.emigration_rate * x
+        p_return = p.return_north_rate * x
+        p_lose = p.lose_contact_rate * (1 + (p.lose_contact_distrust_multiplier - 1) * (1 - np.float64(s.trust[i])))
+        if u < p_emigrate:
+            leave(i, ABROAD, t, s)
+        elif u < p_emigrate + p_return:
+            leave(i, RETURNED_NORTH, t, s)
+        elif u < p_emigrate + p_return + p_lose:
+            s.status[i] = UNKNOWN
+
+
+@rule
+def leave(i, new_status, t, s):
+    """Settler ``i`` leaves the population at month ``t`` (loses job and counselling)."""
+    s.status[i] = new_status
+    s.exit_month[i] = t
+    s.labour[i] = INACTIVE
+    s.job_type[i] = NO_JOB
+    s.wage[i] = 0.0
+    s.counselling_left[i] = 0
+
+
 @kernel
-def _month(key, t, status, labour, job_type, wage, counselling_left, exit_month,
-           birth_month, last_ideation, satisfied, trust, lives_alone,
-           settler_ties, sk_ties, mentor_left, death_unclaimed, suicide,
-           confirmed_rate, regain_rate, annual_at_birth, gompertz_b,
-           suicide_rate, unclaimed_isolated, unclaimed_connected,
-           emigration_rate, return_rate, dissatisfied_multiplier,
-           lose_rate, distrust_multiplier):
-    # people abroad confirmed; missing people found (before deaths: the found can die this month)
-    ctr = np.zeros(1, dtype=np.uint64)  # each draw is its own (settler, slot): see sim.kernel_random
-    oldest = np.iinfo(np.int32).max
-    for i in range(status.size):
-        if status[i] == ABROAD and uniform_at(ctr, key, i, SLOT_CONFIRMED) < confirmed_rate:
-            status[i] = LEFT
-        elif status[i] == UNKNOWN and uniform_at(ctr, key, i, SLOT_FOUND) < regain_rate:
-            status[i] = IN_SK
-        if status[i] == IN_SK or status[i] == UNKNOWN:
-            oldest = min(oldest, birth_month[i])
-
-    # mortality rises with age, so the oldest settler's rate bounds everyone's: a uniform above that bound
-    # is no death, and the settler's own rate (a power and an exponential) is computed only below it.
-    # Moves of the living past Hanawon: one uniform u decides between emigrating, returning North and
-    # losing contact, and only u below the largest possible total needs the settler's own rates.
-    death_max = _monthly_death(t, oldest, annual_at_birth, gompertz_b)
-    dissatisfied_x = max(1.0, dissatisfied_multiplier)
-    move_max = (emigration_rate + return_rate) * dissatisfied_x + lose_rate * max(1.0, distrust_multiplier)
-    for i in range(status.size):
-        st = status[i]
-        if st != IN_SK and st != UNKNOWN:
-            continue
-        u = uniform_at(ctr, key, i, SLOT_DEATH)
-        natural = u < death_max and u < _monthly_death(t, birth_month[i], annual_at_birth, gompertz_b)
-        by_suicide = last_ideation[i] == t and uniform_at(ctr, key, i, SLOT_SUICIDE) < suicide_rate
-        if natural or by_suicide:
-            ties = support_tie_count(i, settler_ties, sk_ties, mentor_left, lives_alone)
-            isolated = (ties <= ISOLATED_TIES and lives_alone[i]) or st == UNKNOWN
-            unclaimed = unclaimed_isolated if isolated else unclaimed_connected
-            death_unclaimed[i] = uniform_at(ctr, key, i, SLOT_UNCLAIMED) < unclaimed
-            suicide[i] = by_suicide
-            _leave(i, DIED, t, status, exit_month, labour, job_type, wage, counselling_left)
-            continue
-        if st != IN_SK or labour[i] == HANAWON:
-            continue
-        u = uniform_at(ctr, key, i, SLOT_MOVE)
-        if u < move_max:
-            x = 1.0 if satisfied[i] else dissatisfied_multiplier
-            p_emigrate = emigration_rate * x
-            p_return = return_rate * x
-            p_lose = lose_rate * (1 + (distrust_multiplier - 1) * (1 - trust[i]))
-            if u < p_emigrate:
-                _leave(i, ABROAD, t, status, exit_month, labour, job_type, wage, counselling_left)
-            elif u < p_emigrate + p_return:
-                _leave(i, RETURNED_NORTH, t, status, exit_month, labour, job_type, wage, counselling_left)
-            elif u < p_emigrate + p_return + p_lose:
-                status[i] = UNKNOWN
+def _each_confirm(key, s, p, m):
+    ctr = counter()
+    for i in range(s.status.size):
+        confirm_or_find(i, key, s, p, m, ctr)
 
 
 @kernel
-def _leave(i, new_status, t, status, exit_month, labour, job_type, wage, counselling_left):
-    status[i] = new_status
-    exit_month[i] = t
-    labour[i] = INACTIVE
-    job_type[i] = NO_JOB
-    wage[i] = 0.0
-    counselling_left[i] = 0
+def _each_settler(key, s, p, m):
+    ctr = counter()
+    for i in range(s.status.size):
+        settler_month(i, key, s, p, m, ctr)

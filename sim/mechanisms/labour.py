@@ -7,7 +7,7 @@ Assumptions and sources:
 * Participation: inactive settlers start looking at ``lf_entry_rate``, faster under money
   stress (``urgency_entry_multiplier``: a small grant pushes people into the market sooner),
   slower when depressed; active ones leave at ``lf_exit_rate``, more often for childcare,
-  health and age (brief: women inactive 41% vs men 27%, KICCE 2020).
+  health, age and depression (brief: women inactive 41% vs men 27%, KICCE 2020).
 * Training: settlers offered a course take it up with ``training_uptake_base``, less often
   under money stress unless the stipend covers living costs; completers earn a recognised
   certificate (KRIVET: 54.4% completed).
@@ -25,222 +25,318 @@ Assumptions and sources:
 
 from __future__ import annotations
 
+import collections
+import math
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from sim import inputs
-from sim.clock import Clock
-from sim.jit import kernel
-from sim.kernel_random import inline, seed, uniform_at
-from sim.params import Parameters
-from sim.state import (
+from sim.codes import (
     DAY_LABOUR,
     EMPLOYED,
     HANAWON,
     IN_SK,
     INACTIVE,
-    JOB_NAMES,
+    NEVER,
     NO_JOB,
+    PAST_YEAR_MONTHS,
+    PRE_ARRIVAL,
     REGULAR,
     TEMPORARY,
     TRAINING,
     UNEMPLOYED,
-    State,
+)
+from sim.declare import Column, Mechanism, Slots, behaviour, derived, policy, rule
+from sim.jit import kernel
+from sim.kernel_random import counter, uniform_at
+
+if TYPE_CHECKING:
+    from sim.clock import Clock
+    from sim.engine import Run
+    from sim.state import State
+
+
+class Slot(Slots):
+    """Draw slots (sim.kernel_random): each kind of draw has its own random numbers per settler."""
+
+    CERTIFICATE = 0
+    UPTAKE = 1
+    ENTRY = 2
+    EXIT = 3
+    SEPARATION = 4
+    OFFER = 5
+    OFFER_TYPE = 6
+    DAY_OR_TEMPORARY = 7
+    ACCEPT = 8
+    DISCRIMINATION = 9
+
+
+@derived
+def job_offer_rate_subsidised(p: Any) -> float:
+    """job offers per searcher per month, raised by the employer wage subsidy"""
+    return p.job_offer_rate * (1 + p.employer_subsidy_offer_elasticity * p.employer_wage_subsidy_share)
+
+
+@derived
+def discrimination_rate_after_effort(p: Any) -> float:
+    """monthly discrimination rate at zero dialect proficiency, cut by anti-discrimination work"""
+    return p.discrimination_rate * (1 - p.anti_discrimination_effort)
+
+
+@derived
+def tenure_wage_factor(p: Any) -> np.float32:
+    """wage multiplier for a month of tenure (float32, as the wage column)"""
+    return np.float32(np.exp(p.tenure_wage_growth))
+
+
+@derived
+def dialect_gain_per_month(p: Any) -> np.float32:
+    """share of the remaining gap to full proficiency closed in a month (float32, as the dialect column)"""
+    return np.float32(p.dialect_learning_rate)
+
+
+DECLARATION = Mechanism(
+    name="labour",
+    owns=(
+        Column("labour", np.int8, PRE_ARRIVAL, "code: LABOUR_NAMES"),
+        Column("job_type", np.int8, NO_JOB, "code: JOB_NAMES"),
+        Column("wage", np.float32, 0.0, "10k KRW per month"),
+        Column("tenure", np.int16, 0, "months in the current job"),
+        Column("training_left", np.int16, 0, "months of training left"),
+        Column("credentials", np.bool_, False, "bool: holds a certificate recognised in the South"),
+        Column("last_discrimination", np.int32, NEVER, "month index of the last discrimination event"),
+    ),
+    reads=("status", "birth_month", "female", "children", "health_limit", "depression", "money_stress", "stipend",
+           "productivity", "sk_ties", "mentor_left", "incentive_per_month", "incentive_min_tenure", "incentive_until"),
+    writes=("labour", "job_type", "wage", "tenure", "training_offered", "training_left", "credentials",
+            "last_discrimination", "dialect"),
+    ties=True,
+    params=(
+        policy("training_months", 6, "months", 1, 24, "assumption: a typical certificate course", integer=True,
+               effect="length of the course; trainees are out of the labour market meanwhile", group="programmes"),
+        policy("employer_wage_subsidy_share", 0.0, "share of wage", 0, 0.8,
+               "policy_history.csv 2014: employer subsidy replaced by matched savings; 0 today",
+               effect="wage subsidy to employers: more job offers", group="programmes"),
+        policy("anti_discrimination_effort", 0.0, "fractional cut in discrimination", 0, 0.8,
+               "assumption: campaigns and workplace training; brief lists them as proposals",
+               effect="campaigns and workplace training: fewer discrimination events", group="attitudes"),
+        behaviour("school_leaving_age", 20, "years", 15, 30,
+                  "assumption: free schooling until 35 (brief) keeps many young settlers in education", integer=True),
+        behaviour("wage_growth_per_year", 0.03, "per year", 0, 0.1,
+                  "sk_general_wage.csv: 2012-2025 mean growth about 3.3% a year"),
+        behaviour("lf_entry_rate", 0.10, "per month", 0.001, 1, "calibrated: inactive settlers starting to look",
+                  rate="probability", fit=(0.01, 0.3, True)),
+        behaviour("lf_exit_rate", 0.012, "per month", 0.0, 0.5, "calibrated: settlers leaving the labour force",
+                  rate="probability", fit=(0.003, 0.06, True)),
+        behaviour("care_exit_multiplier", 4.0, "x", 1, 20,
+                  "brief: women inactive 41% vs men 27%, mainly childcare and health (KICCE 2020)",
+                  fit=(1.0, 12.0, True)),
+        behaviour("carer_max_age", 50, "years", 30, 70,
+                  "assumption: mothers below this age care for their dependent children", integer=True),
+        behaviour("health_exit_multiplier", 4.0, "x", 1, 20, "brief: health limits participation (KICCE 2020)",
+                  fit=(1.0, 12.0, True)),
+        behaviour("older_exit_multiplier", 4.0, "x from older_age", 1, 20, "assumption: retirement"),
+        behaviour("older_age", 60, "years", 50, 80, "assumption: age from which settlers leave work more often",
+                  integer=True),
+        behaviour("depression_search_penalty", 0.5, "fraction lost", 0, 1,
+                  "assumption: depression lowers job search (issue 2 interactions)"),
+        behaviour("depression_lf_exit_multiplier", 1.8, "x labour-force exit when depressed", 1, 5,
+                  "assumption: depression raises exits from the labour force (issue 2 interactions)"),
+        behaviour("urgency_entry_multiplier", 2.0, "x at full money stress", 1, 10,
+                  "assumption: little cash pushes people to look for work sooner (FORUM-ASIA 2008)"),
+        behaviour("job_offer_rate", 0.45, "offers per searcher per month", 0.01, 2,
+                  "calibrated to settler unemployment 4.5-6.3% (survey_current.csv)", rate="hazard",
+                  fit=(0.1, 2.0, True)),
+        behaviour("regular_offer_share", 0.35, "share of offers", 0, 1,
+                  "assumption: many settlers work as day labourers (brief)"),
+        behaviour("credential_regular_bonus", 0.25, "added share of regular offers", 0, 1,
+                  "assumption: recognised certificates open regular jobs"),
+        behaviour("day_offer_share", 0.3, "share of non-regular offers that are day labour", 0, 1, "assumption"),
+        behaviour("accept_nonregular_base", 0.45, "probability", 0, 1,
+                  "assumption: reservation behaviour of settlers with a cash buffer", fit=(0.1, 1.0, False)),
+        behaviour("accept_nonregular_urgency", 0.5, "added probability at full money stress", 0, 1,
+                  "assumption: small grants push people into any job sooner (issue 2)"),
+        behaviour("referral_per_contact", 0.06, "x per employed contact", 0, 0.5,
+                  "assumption: job referrals through ties (isolation lowers them)"),
+        behaviour("referral_contacts_cap", 8, "contacts", 1, 50, "assumption: referrals saturate", integer=True),
+        behaviour("mentor_referral_multiplier", 1.1, "x job offers", 1, 3,
+                  "interventions.csv: mentoring, little employment effect in the first year"),
+        behaviour("dialect_offer_effect", 0.5, "x offers gained at full proficiency", 0, 3,
+                  "brief: accent costs jobs; assumption on size"),
+        behaviour("employer_subsidy_offer_elasticity", 1.0, "x offers per unit subsidy share", 0, 5,
+                  "assumption: wage subsidies raise hiring"),
+        behaviour("separation_regular", 0.012, "per month", 0, 0.5, "assumption: short tenure (brief)",
+                  rate="probability"),
+        behaviour("separation_temporary", 0.035, "per month", 0, 0.5, "assumption", rate="probability",
+                  fit=(0.01, 0.1, True)),
+        behaviour("separation_day", 0.09, "per month", 0, 0.8, "assumption: day labour is unstable",
+                  rate="probability", fit=(0.02, 0.3, True)),
+        behaviour("depression_separation_multiplier", 1.8, "x job loss when depressed", 1, 5,
+                  "assumption: depression raises job loss (issue 2 interactions)"),
+        behaviour("incentive_retention_multiplier", 0.7, "x separation while earning incentive", 0.1, 1,
+                  "assumption: tenure-conditional incentives keep people in jobs (policy_history.csv 2007)"),
+        behaviour("wage_ratio_regular", 0.95, "x general mean wage", 0.3, 1.5,
+                  "calibrated to mean wage 80% of average (brief)", fit=(0.6, 1.3, False)),
+        behaviour("wage_ratio_temporary", 0.72, "x general mean wage", 0.3, 1.5, "assumption"),
+        behaviour("wage_ratio_day", 0.62, "x general mean wage", 0.3, 1.5, "assumption"),
+        behaviour("wage_sd_log", 0.25, "log points", 0, 1, "assumption: individual productivity spread"),
+        behaviour("credential_wage_premium", 0.10, "log points", 0, 0.5, "assumption"),
+        behaviour("dialect_wage_premium", 0.10, "log points at full proficiency", 0, 0.5, "brief: accent costs wages"),
+        behaviour("tenure_wage_growth", 0.003, "log points per month", 0, 0.02, "assumption"),
+        behaviour("female_wage_gap", 0.12, "log points", 0, 0.5, "assumption: Korean gender gap applies"),
+        behaviour("dialect_learning_rate", 0.02, "per month towards full proficiency", 0, 0.2,
+                  "assumption: accents fade slowly", fit=(0.001, 0.03, True)),
+        behaviour("training_uptake_base", 0.6, "probability when offered", 0, 1, "assumption"),
+        behaviour("certificate_completion", 0.544, "probability", 0, 1,
+                  "interventions.csv: KRIVET, 54.4% of trainees completed"),
+        behaviour("discrimination_rate", 0.018, "per month", 0, 0.2,
+                  "calibrated to 16% reporting discrimination in the past year (survey_current.csv 2023)",
+                  rate="probability", fit=(0.005, 0.12, True)),
+        behaviour("workplace_discrimination_multiplier", 1.5, "x when employed", 1, 5,
+                  "survey 2023: 72.8% of discrimination is about speech and accent, met at work"),
+        behaviour("discrimination_offer_penalty", 0.2, "fraction of offers lost", 0, 1, "brief: employer prejudice"),
+    ),
+    uses=("depression_threshold", "living_cost_10k_krw"),
+    derived=(job_offer_rate_subsidised, discrimination_rate_after_effort, tenure_wage_factor, dialect_gain_per_month),
+    slots=Slot,
 )
 
-OLDER_AGE = 60  # ages at which settlers leave work more often (older_exit_multiplier)
-CARE_MAX_AGE = 50  # assumption: children need care while the mother is below this age
-RECENT_MONTHS = 12  # "recent" discrimination: within the past year, as the survey asks
-# draw slots (sim.kernel_random): each kind of draw has its own random numbers per settler
-SLOT_CERTIFICATE = 0
-SLOT_UPTAKE = 1
-SLOT_ENTRY = 2
-SLOT_EXIT = 3
-SLOT_SEPARATION = 4
-SLOT_OFFER = 5
-SLOT_OFFER_TYPE = 6
-SLOT_DAY_OR_TEMPORARY = 7
-SLOT_ACCEPT = 8
-SLOT_DISCRIMINATION = 9
+# what the labour month knows besides parameters: t (model month), born_by (latest birth month of
+# those old enough to work), general_wage (10k KRW), contacts_employed (employed settler contacts per row)
+Month = collections.namedtuple("Month", ["t", "born_by", "general_wage", "contacts_employed"])
 
 
-def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
+def month(run: Run, s: State, p: Any, clock: Clock) -> None:
+    """One month of the labour market for every settler past Hanawon who is old enough to work."""
     t = clock.month
-    _month(seed(rng), t, t - 12 * int(p.school_leaving_age), s.status, s.labour, s.birth_month, s.female, s.children,
-           s.health_limit, s.depression, s.money_stress, s.training_offered, s.training_left, s.credentials,
-           s.stipend, s.job_type, s.wage, s.tenure, s.incentive_per_month, s.incentive_min_tenure, s.incentive_until,
-           s.dialect, s.productivity, s.sk_ties, s.mentor_left, s.last_discrimination, s.tie_a, s.tie_b,
-           p.depression_threshold, p.certificate_completion, p.living_cost_10k_krw, p.training_uptake_base,
-           int(p.training_months), p.lf_entry_rate, p.urgency_entry_multiplier, p.depression_search_penalty,
-           p.lf_exit_rate, p.care_exit_multiplier, p.health_exit_multiplier, p.older_exit_multiplier,
-           p.depression_separation_multiplier, p.separation_regular, p.separation_temporary, p.separation_day,
-           p.incentive_retention_multiplier, np.float32(np.exp(p.tenure_wage_growth)),
-           p.job_offer_rate * (1 + p.employer_subsidy_offer_elasticity * p.employer_wage_subsidy_share),
-           p.dialect_offer_effect, p.referral_per_contact, int(p.referral_contacts_cap), p.mentor_referral_multiplier,
-           p.discrimination_offer_penalty, p.regular_offer_share, p.credential_regular_bonus, p.day_offer_share,
-           p.accept_nonregular_base, p.accept_nonregular_urgency,
-           inputs.general_wage(clock.year, p.wage_growth_per_year), p.wage_ratio_regular, p.wage_ratio_temporary,
-           p.wage_ratio_day, p.credential_wage_premium, p.dialect_wage_premium, p.female_wage_gap,
-           p.discrimination_rate * (1 - p.anti_discrimination_effort), p.workplace_discrimination_multiplier,
-           np.float32(p.dialect_learning_rate))
+    m = Month(t, t - 12 * p.school_leaving_age, inputs.general_wage(clock.year, p.wage_growth_per_year),
+              employed_contacts(run.view(s)))  # counted on the labour states at the month's start
+    run.each(settler_month, _each_settler, s, p, m)
 
 
 @kernel
-def _month(key, t, born_by, status, labour_col, birth_month, female, children,
-           health_limit, depression, money_stress, training_offered, training_left, credentials,
-           stipend, job_type, wage, tenure, incentive_per_month, incentive_min_tenure, incentive_until,
-           dialect, productivity, sk_ties, mentor_left, last_discrimination, tie_a, tie_b,
-           depression_threshold, certificate_completion, living_cost, uptake_base,
-           training_months, entry_base, urgency_multiplier, depression_search_penalty,
-           exit_base, care_multiplier, health_multiplier, older_multiplier,
-           depression_separation_multiplier, separation_regular, separation_temporary, separation_day,
-           incentive_retention_multiplier, tenure_growth,
-           offer_base, dialect_offer_effect, referral_per_contact, contacts_cap, mentor_multiplier,
-           discrimination_offer_penalty, regular_offer_share, credential_regular_bonus, day_offer_share,
-           accept_base, accept_urgency,
-           general_wage, ratio_regular, ratio_temporary,
-           ratio_day, credential_premium, dialect_premium, female_gap,
-           discrimination_base, workplace_multiplier, learning_rate):
-    """One month of the labour market for every settler past Hanawon born by ``born_by``."""
-    contacts_employed = _employed_contacts(tie_a, tie_b, labour_col)  # on the labour states at the month's start
-
-    ctr = np.zeros(1, dtype=np.uint64)  # each draw is its own (settler, slot): see sim.kernel_random
-    for i in range(status.size):
-        if status[i] != IN_SK or labour_col[i] == HANAWON or birth_month[i] > born_by:
-            continue
-        depressed = depression[i] > depression_threshold
-        stress = np.float64(money_stress[i])
-        labour = labour_col[i]  # updated here, written back after the job search
-        age_months = t - birth_month[i]
-
-        # training in progress: a month done; finishers may gain a certificate, then look for work
-        if labour == TRAINING:
-            training_left[i] -= 1
-            if training_left[i] <= 0:
-                if uniform_at(ctr, key, i, SLOT_CERTIFICATE) < certificate_completion:
-                    credentials[i] = True
-                labour = UNEMPLOYED
-
-        # training uptake: money stress keeps people from training unless the stipend covers costs
-        if training_offered[i] and labour in (INACTIVE, UNEMPLOYED):
-            stipend_cover = min(1.0, stipend[i] / living_cost)
-            training_offered[i] = False  # the offer is taken or lost
-            if uniform_at(ctr, key, i, SLOT_UPTAKE) < uptake_base * (1 - stress * (1 - stipend_cover)):
-                labour = TRAINING
-                training_left[i] = training_months
-
-        # participation (multipliers as 1 + (m - 1) x flag: the same as "m if flag else 1", without branches)
-        quit_job = False
-        if labour == INACTIVE:
-            entry = entry_base * (1 + (urgency_multiplier - 1) * stress) * (1 - depression_search_penalty * depressed)
-            if uniform_at(ctr, key, i, SLOT_ENTRY) < entry:
-                labour = UNEMPLOYED
-        elif labour in (UNEMPLOYED, EMPLOYED):
-            care = female[i] & (children[i] > 0) & (age_months < 12 * CARE_MAX_AGE)
-            exit_rate = (exit_base * (1 + (care_multiplier - 1) * care)
-                         * (1 + (health_multiplier - 1) * health_limit[i])
-                         * (1 + (older_multiplier - 1) * (age_months >= 12 * OLDER_AGE))
-                         * (1 + (depression_separation_multiplier - 1) * depressed))
-            if uniform_at(ctr, key, i, SLOT_EXIT) < min(exit_rate, 1.0):
-                quit_job = labour == EMPLOYED
-                labour = INACTIVE
-
-        # employed: tenure, wage growth, separation (tenure and wage grow first; the separated are reset below)
-        separated = False
-        if labour == EMPLOYED:
-            job = job_type[i]
-            sep = (separation_regular * (job == REGULAR) + separation_temporary * (job == TEMPORARY)
-                   + separation_day * (job == DAY_LABOUR))
-            earning_incentive = ((tenure[i] >= incentive_min_tenure[i]) & (t < incentive_until[i])
-                                 & (incentive_per_month[i] > 0))
-            sep *= ((1 + (depression_separation_multiplier - 1) * depressed)
-                    * (1 + (incentive_retention_multiplier - 1) * earning_incentive))
-            separated = uniform_at(ctr, key, i, SLOT_SEPARATION) < sep
-            tenure[i] += 1
-            wage[i] *= tenure_growth
-            if separated:
-                labour = UNEMPLOYED
-        if separated or quit_job:
-            job_type[i] = NO_JOB
-            wage[i] = 0.0
-            tenure[i] = 0
-
-        # job search (a job lost this month is searched for from next month)
-        searching = labour == UNEMPLOYED
-        if searching and not separated:
-            recent_disc = (t - last_discrimination[i]) < RECENT_MONTHS
-            contacts = min(contacts_employed[i] + sk_ties[i], contacts_cap)
-            rate = (offer_base
-                    * (1 + dialect_offer_effect * dialect[i])
-                    * (1 + referral_per_contact * contacts)
-                    * (1 + (mentor_multiplier - 1) * (mentor_left[i] > 0))
-                    * (1 - discrimination_offer_penalty * recent_disc)
-                    * (1 - depression_search_penalty * depressed))
-            if uniform_at(ctr, key, i, SLOT_OFFER) < 1 - np.exp(-rate):
-                regular_share = min(1.0, regular_offer_share + credential_regular_bonus * credentials[i])
-                if uniform_at(ctr, key, i, SLOT_OFFER_TYPE) < regular_share:
-                    offer, ratio, hired = REGULAR, ratio_regular, True  # regular offers are always taken
-                else:
-                    if uniform_at(ctr, key, i, SLOT_DAY_OR_TEMPORARY) < day_offer_share:
-                        offer, ratio = DAY_LABOUR, ratio_day
-                    else:
-                        offer, ratio = TEMPORARY, ratio_temporary
-                    hired = uniform_at(ctr, key, i, SLOT_ACCEPT) < min(1.0, accept_base + accept_urgency * stress)
-                if hired:
-                    labour = EMPLOYED
-                    job_type[i] = offer
-                    tenure[i] = 0
-                    wage[i] = _wage(general_wage * ratio, productivity[i], credentials[i], dialect[i], female[i],
-                                    credential_premium, dialect_premium, female_gap)
-
-        labour_col[i] = labour
-
-        # discrimination (after hiring: more at work), then dialect learning
-        disc = discrimination_base * (1 - dialect[i]) * (1 + (workplace_multiplier - 1) * (labour == EMPLOYED))
-        if uniform_at(ctr, key, i, SLOT_DISCRIMINATION) < disc:
-            last_discrimination[i] = t
-        dialect[i] += learning_rate * (np.float32(1) - dialect[i])
-
-
-@inline
-def _wage(base, productivity, credentials, dialect, female, credential_premium, dialect_premium, female_gap):
-    """Starting wage: ``base`` (general wage x job-type ratio) times the individual premiums."""
-    log_premium = (np.float64(productivity) + credential_premium * credentials
-                   + dialect_premium * dialect - female_gap * female)
-    return base * np.exp(log_premium)
-
-
-@kernel
-def _starting_wages(base, rows, productivity, credentials, dialect, female, credential_premium, dialect_premium,
-                    female_gap):
-    out = np.empty(rows.size, dtype=np.float32)
-    for k in range(rows.size):
-        i = rows[k]
-        out[k] = _wage(base[k], productivity[i], credentials[i], dialect[i], female[i],
-                       credential_premium, dialect_premium, female_gap)
-    return out
-
-
-def starting_wage(s: State, p: Parameters, rows: np.ndarray, job_type: np.ndarray, clock: Clock) -> np.ndarray:
-    """Monthly wage (10k KRW) offered to ``rows`` for jobs of ``job_type``, shape (len(rows),): the kernel's rule."""
-    general = inputs.general_wage(clock.year, p.wage_growth_per_year)
-    ratio_by_job = np.full(len(JOB_NAMES), p.wage_ratio_day)  # day labour (and anything else)
-    ratio_by_job[[REGULAR, TEMPORARY]] = p.wage_ratio_regular, p.wage_ratio_temporary
-    return _starting_wages(general * ratio_by_job[job_type], np.asarray(rows, dtype=np.intp), s.productivity,
-                           s.credentials, s.dialect, s.female, p.credential_wage_premium, p.dialect_wage_premium,
-                           p.female_wage_gap)
-
-
-@kernel
-def _employed_contacts(tie_a, tie_b, labour):
-    """Employed settler contacts of each settler, shape (n,) int32."""
-    contacts = np.zeros(labour.size, dtype=np.int32)
-    for e in range(tie_a.size):
-        a, b = tie_a[e], tie_b[e]
-        contacts[a] += labour[b] == EMPLOYED
-        contacts[b] += labour[a] == EMPLOYED
+def employed_contacts(s: Any) -> np.ndarray:
+    """Employed settler contacts of each settler (on the tie list), shape (n,) int32."""
+    contacts = np.zeros(s.labour.size, dtype=np.int32)
+    for e in range(s.tie_a.size):
+        a, b = s.tie_a[e], s.tie_b[e]
+        contacts[a] += s.labour[b] == EMPLOYED
+        contacts[b] += s.labour[a] == EMPLOYED
     return contacts
 
 
-def employed_contacts(s: State) -> np.ndarray:
-    """Number of employed settler contacts of each settler, shape (n,) (what the job search counts)."""
-    return _employed_contacts(s.tie_a, s.tie_b, s.labour)
+@rule
+def settler_month(i, key, s, p, m, ctr):
+    """One month of the labour market for settler ``i`` (the ODD's steps 1-6, in order)."""
+    if s.status[i] != IN_SK or s.labour[i] == HANAWON or s.birth_month[i] > m.born_by:
+        return
+    t = m.t
+    depressed = s.depression[i] > p.depression_threshold
+    stress = np.float64(s.money_stress[i])
+    labour = s.labour[i]  # updated here, written back after the job search
+    age_months = t - s.birth_month[i]
+
+    # 1. training in progress: a month done; finishers may gain a certificate, then look for work
+    if labour == TRAINING:
+        s.training_left[i] -= 1
+        if s.training_left[i] <= 0:
+            if uniform_at(ctr, key, i, Slot.CERTIFICATE) < p.certificate_completion:
+                s.credentials[i] = True
+            labour = UNEMPLOYED
+
+    # training uptake: money stress keeps people from training unless the stipend covers costs
+    if s.training_offered[i] and labour in (INACTIVE, UNEMPLOYED):
+        stipend_cover = min(1.0, s.stipend[i] / p.living_cost_10k_krw)
+        s.training_offered[i] = False  # the offer is taken or lost
+        if uniform_at(ctr, key, i, Slot.UPTAKE) < p.training_uptake_base * (1 - stress * (1 - stipend_cover)):
+            labour = TRAINING
+            s.training_left[i] = p.training_months
+
+    # 2. participation (multipliers as 1 + (m - 1) x flag: the same as "m if flag else 1", without branches)
+    quit_job = False
+    if labour == INACTIVE:
+        entry = (p.lf_entry_rate * (1 + (p.urgency_entry_multiplier - 1) * stress)
+                 * (1 - p.depression_search_penalty * depressed))
+        if uniform_at(ctr, key, i, Slot.ENTRY) < entry:
+            labour = UNEMPLOYED
+    elif labour in (UNEMPLOYED, EMPLOYED):
+        care = s.female[i] & (s.children[i] > 0) & (age_months < 12 * p.carer_max_age)
+        exit_rate = (p.lf_exit_rate * (1 + (p.care_exit_multiplier - 1) * care)
+                     * (1 + (p.health_exit_multiplier - 1) * s.health_limit[i])
+                     * (1 + (p.older_exit_multiplier - 1) * (age_months >= 12 * p.older_age))
+                     * (1 + (p.depression_lf_exit_multiplier - 1) * depressed))
+        if uniform_at(ctr, key, i, Slot.EXIT) < min(exit_rate, 1.0):
+            quit_job = labour == EMPLOYED
+            labour = INACTIVE
+
+    # 3. job loss for the employed (tenure and wage grow first; the separated are reset below)
+    separated = False
+    if labour == EMPLOYED:
+        job = s.job_type[i]
+        separation = (p.separation_regular * (job == REGULAR) + p.separation_temporary * (job == TEMPORARY)
+                      + p.separation_day * (job == DAY_LABOUR))
+        earning_incentive = ((s.tenure[i] >= s.incentive_min_tenure[i]) & (t < s.incentive_until[i])
+                             & (s.incentive_per_month[i] > 0))
+        separation *= ((1 + (p.depression_separation_multiplier - 1) * depressed)
+                       * (1 + (p.incentive_retention_multiplier - 1) * earning_incentive))
+        separated = uniform_at(ctr, key, i, Slot.SEPARATION) < separation
+        s.tenure[i] += 1
+        s.wage[i] *= p.tenure_wage_factor
+        if separated:
+            labour = UNEMPLOYED
+    if separated or quit_job:
+        s.job_type[i] = NO_JOB
+        s.wage[i] = 0.0
+        s.tenure[i] = 0
+
+    # 4. job search (a job lost this month is searched for from next month)
+    if labour == UNEMPLOYED and not separated:
+        recent_discrimination = (t - s.last_discrimination[i]) < PAST_YEAR_MONTHS
+        contacts = min(m.contacts_employed[i] + s.sk_ties[i], p.referral_contacts_cap)
+        offer_rate = (p.job_offer_rate_subsidised
+                      * (1 + p.dialect_offer_effect * s.dialect[i])
+                      * (1 + p.referral_per_contact * contacts)
+                      * (1 + (p.mentor_referral_multiplier - 1) * (s.mentor_left[i] > 0))
+                      * (1 - p.discrimination_offer_penalty * recent_discrimination)
+                      * (1 - p.depression_search_penalty * depressed))
+        if uniform_at(ctr, key, i, Slot.OFFER) < 1 - math.exp(-offer_rate):
+            regular_share = min(1.0, p.regular_offer_share + p.credential_regular_bonus * s.credentials[i])
+            if uniform_at(ctr, key, i, Slot.OFFER_TYPE) < regular_share:
+                offer, ratio, hired = REGULAR, p.wage_ratio_regular, True  # regular offers are always taken
+            else:
+                if uniform_at(ctr, key, i, Slot.DAY_OR_TEMPORARY) < p.day_offer_share:
+                    offer, ratio = DAY_LABOUR, p.wage_ratio_day
+                else:
+                    offer, ratio = TEMPORARY, p.wage_ratio_temporary
+                accept = min(1.0, p.accept_nonregular_base + p.accept_nonregular_urgency * stress)
+                hired = uniform_at(ctr, key, i, Slot.ACCEPT) < accept
+            if hired:
+                labour = EMPLOYED
+                s.job_type[i] = offer
+                s.tenure[i] = 0
+                s.wage[i] = starting_wage(i, s, p, m.general_wage * ratio)
+
+    s.labour[i] = labour
+
+    # 5. discrimination (after hiring: more at work), then 6. dialect learning
+    discrimination = (p.discrimination_rate_after_effort * (1 - np.float64(s.dialect[i]))
+                      * (1 + (p.workplace_discrimination_multiplier - 1) * (labour == EMPLOYED)))
+    if uniform_at(ctr, key, i, Slot.DISCRIMINATION) < discrimination:
+        s.last_discrimination[i] = t
+    s.dialect[i] += p.dialect_gain_per_month * (np.float32(1) - s.dialect[i])
+
+
+@rule
+def starting_wage(i, s, p, base):
+    """Starting wage of settler ``i``: ``base`` (general wage x job-type ratio) times the individual premiums."""
+    log_premium = (np.float64(s.productivity[i]) + p.credential_wage_premium * s.credentials[i]
+                   + p.dialect_wage_premium * s.dialect[i] - p.female_wage_gap * s.female[i])
+    return base * math.exp(log_premium)
+
+
+@kernel
+def _each_settler(key, s, p, m):
+    ctr = counter()
+    for i in range(s.status.size):
+        settler_month(i, key, s, p, m, ctr)

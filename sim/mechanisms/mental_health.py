@@ -21,89 +21,176 @@ Assumptions and sources:
 
 from __future__ import annotations
 
+import collections
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from sim.clock import Clock
+from sim.codes import EMPLOYED, IN_SK, NEVER, PAST_YEAR_MONTHS, UNEMPLOYED
+from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
 from sim.jit import kernel
-from sim.kernel_random import at, seed, standard_normal, uniform_at
+from sim.kernel_random import at, counter, standard_normal, uniform_at
 from sim.mechanisms.ties import support_tie_count
-from sim.params import Parameters
-from sim.state import EMPLOYED, IN_SK, UNEMPLOYED, State
 
-RECENT_MONTHS = 12
+if TYPE_CHECKING:
+    from sim.clock import Clock
+    from sim.engine import Run
+    from sim.state import State
+
+
+class Slot(Slots):
+    """Draw slots (sim.kernel_random)."""
+
+    NOISE = 0
+    IDEATION = 1
+
+
 EXP_TERM_2 = 1 / 2  # Taylor coefficients of exp: 1 + x + x^2/2 + x^3/6 <= exp(x) for x >= 0
 EXP_TERM_3 = 1 / 6
-SLOT_NOISE = 0  # draw slots (sim.kernel_random): each kind of draw has its own random numbers per settler
-SLOT_IDEATION = 1
 
 
-def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
-    course = max(1.0, p.counselling_course_months)
-    _month(seed(rng), clock.month, s.status, s.labour, s.counselling_left, s.settler_ties, s.sk_ties, s.mentor_left,
-           s.lives_alone, s.last_discrimination, s.money_stress, s.trauma, s.satisfaction_propensity,
-           s.ptsd, s.loneliness, s.depression, s.depression_ever, s.ptsd_ever, s.last_ideation, s.satisfied,
-           1 - p.ptsd_recovery_rate, p.treatment_ptsd_smd * p.symptom_sd / course,
-           p.treatment_depression_smd * p.symptom_sd / course,
-           p.loneliness_half_ties, p.loneliness_adjust_rate,
-           p.depression_base, p.depression_from_money, p.depression_from_unemployment, p.depression_from_loneliness,
-           p.depression_from_discrimination, p.depression_from_ptsd, p.depression_adjust_rate, p.depression_noise_sd,
-           p.depression_threshold, p.ptsd_threshold,
-           p.ideation_base_logit, p.ideation_depression_logit, p.ideation_trauma_logit, p.ideation_discrimination_logit,
-           p.satisfaction_base, p.satisfaction_depression, p.satisfaction_money, p.satisfaction_employment,
-           p.satisfaction_discrimination)
+@derived
+def ptsd_kept_per_month(p: Any) -> float:
+    """share of the PTSD score that remains after a month: 1 - ptsd_recovery_rate"""
+    return 1 - p.ptsd_recovery_rate
+
+
+@derived
+def ptsd_treatment_per_month(p: Any) -> float:
+    """fall of the PTSD score in each month of counselling: the course's SMD x symptom_sd, spread over the course"""
+    return p.treatment_ptsd_smd * p.symptom_sd / max(1.0, p.counselling_course_months)
+
+
+@derived
+def depression_treatment_per_month(p: Any) -> float:
+    """fall of the depression score in each month of counselling, likewise"""
+    return p.treatment_depression_smd * p.symptom_sd / max(1.0, p.counselling_course_months)
+
+
+DECLARATION = Mechanism(
+    name="mental_health",
+    owns=(
+        Column("depression", np.float32, 0.0, "symptom score, 0-1"),
+        Column("ptsd", np.float32, 0.0, "symptom score, 0-1"),
+        Column("depression_ever", np.bool_, False, "bool: lifetime major depression"),
+        Column("ptsd_ever", np.bool_, False, "bool: lifetime PTSD"),
+        Column("last_ideation", np.int32, NEVER, "month index of last suicidal impulse"),
+        Column("loneliness", np.float32, 0.5, "0-1"),
+        Column("satisfied", np.bool_, False, "bool: satisfied with life"),
+    ),
+    reads=("status", "labour", "counselling_left", "settler_ties", "sk_ties", "mentor_left", "lives_alone",
+           "last_discrimination", "money_stress", "trauma", "satisfaction_propensity"),
+    writes=("ptsd", "loneliness", "depression", "depression_ever", "ptsd_ever", "last_ideation", "satisfied"),
+    params=(
+        behaviour("depression_adjust_rate", 0.15, "per month", 0.01, 1,
+                  "assumption: symptoms follow circumstances within months"),
+        behaviour("depression_base", 0.15, "score (0-1)", 0, 1, "calibrated: major depression 22% lifetime (Lee 2020)",
+                  fit=(0.02, 0.3, False)),
+        behaviour("depression_noise_sd", 0.08, "score per month", 0, 0.5, "assumption", fit=(0.01, 0.1, True)),
+        behaviour("depression_from_money", 0.12, "score at full money stress", 0, 1,
+                  "assumption: money stress raises depression (issue 2; McGuire 2022 for the cash side)"),
+        behaviour("depression_from_unemployment", 0.08, "score", 0, 1, "assumption"),
+        behaviour("depression_from_loneliness", 0.15, "score at full loneliness", 0, 1,
+                  "brief: loneliness and depression grow together"),
+        behaviour("depression_from_discrimination", 0.08, "score", 0, 1,
+                  "brief: discrimination predicts suicidal ideation"),
+        behaviour("depression_from_ptsd", 0.15, "score at full PTSD", 0, 1, "assumption: comorbidity"),
+        behaviour("depression_threshold", 0.45, "score", 0, 1, "definition: major depression above this score"),
+        behaviour("ptsd_threshold", 0.5, "score", 0, 1, "definition: probable PTSD above this score"),
+        behaviour("ptsd_initial_mean", 0.22, "score", 0, 1, "calibrated: probable PTSD 6.8% at Hanawon (Chang 2021)",
+                  fit=(0.1, 0.4, False)),
+        behaviour("depression_lifetime_at_arrival", 0.10, "probability", 0, 1,
+                  "calibrated: lifetime major depression 22.3% within 3 years of arrival (Lee 2020)",
+                  fit=(0.0, 0.3, False)),
+        behaviour("ptsd_lifetime_at_arrival", 0.08, "probability", 0, 1,
+                  "calibrated: lifetime PTSD 12.2% within 3 years of arrival vs 6.8% current at Hanawon",
+                  fit=(0.0, 0.2, False)),
+        behaviour("ptsd_recovery_rate", 0.02, "per month", 0, 0.5, "brief: PTSD tends to fade over the first years",
+                  fit=(0.002, 0.06, True)),
+        behaviour("treatment_depression_smd", 1.02, "SMD per course", 0, 3,
+                  "interventions.csv: psychosocial interventions, depression SMD -1.02 (Turrini 2019)"),
+        behaviour("treatment_ptsd_smd", 0.71, "SMD per course", 0, 3,
+                  "interventions.csv: psychosocial interventions, PTSD SMD -0.71 (Turrini 2019)"),
+        behaviour("symptom_sd", 0.15, "score", 0.01, 0.5, "assumption: population SD of the symptom scores"),
+        behaviour("loneliness_adjust_rate", 0.2, "per month", 0.01, 1, "assumption"),
+        behaviour("loneliness_half_ties", 2.0, "ties", 0.1, 20, "assumption: loneliness halves at this many ties"),
+        behaviour("ideation_base_logit", -6.2, "logit per month", -12, 0,
+                  "calibrated: 11.9% suicidal impulse in the past year (KHF 2022)", fit=(-9.0, -4.0, False)),
+        behaviour("ideation_depression_logit", 5.0, "logit per unit score", 0, 15,
+                  "An 2018: depression predicts suicidal ideation"),
+        behaviour("ideation_trauma_logit", 1.0, "logit", 0, 5, "brief: trauma and discrimination predict ideation"),
+        behaviour("ideation_discrimination_logit", 0.8, "logit", 0, 5,
+                  "brief: trauma and discrimination predict ideation"),
+        behaviour("satisfaction_base", 0.95, "logit", -5, 5, "calibrated: 79% satisfied (KHF 2023)",
+                  fit=(-1.0, 4.0, False)),
+        behaviour("satisfaction_depression", 3.0, "logit per unit score", 0, 10, "assumption"),
+        behaviour("satisfaction_money", 1.0, "logit at full money stress", 0, 5, "assumption"),
+        behaviour("satisfaction_employment", 0.5, "logit", 0, 5, "assumption"),
+        behaviour("satisfaction_discrimination", 0.8, "logit", 0, 5, "assumption"),
+    ),
+    uses=("counselling_course_months",),
+    derived=(ptsd_kept_per_month, ptsd_treatment_per_month, depression_treatment_per_month),
+    slots=Slot,
+)
+
+Month = collections.namedtuple("Month", ["t"])
+
+
+def month(run: Run, s: State, p: Any, clock: Clock) -> None:
+    """One month of mental health for every settler in South Korea (Hanawon included)."""
+    run.each(settler_month, _each_settler, s, p, Month(clock.month))
+
+
+@rule
+def settler_month(i, key, s, p, m, ctr):
+    """PTSD, loneliness, depression (with counselling), suicidal impulse and satisfaction of settler ``i``."""
+    if s.status[i] != IN_SK:
+        return
+    treated = s.counselling_left[i] > 0
+
+    s.ptsd[i] = min(1.0, max(0.0, s.ptsd[i] * p.ptsd_kept_per_month - p.ptsd_treatment_per_month * treated))
+    ptsd = s.ptsd[i]  # the stored (float32) value from here on
+
+    ties = support_tie_count(i, s)
+    lonely_target = 1 / (1 + ties / p.loneliness_half_ties)
+    s.loneliness[i] = s.loneliness[i] + p.loneliness_adjust_rate * (lonely_target - s.loneliness[i])
+    loneliness = s.loneliness[i]
+
+    recent_discrimination = (m.t - np.int64(s.last_discrimination[i])) < PAST_YEAR_MONTHS
+    stress = s.money_stress[i]
+    target = (p.depression_base + p.depression_from_money * stress
+              + p.depression_from_unemployment * (s.labour[i] == UNEMPLOYED)
+              + p.depression_from_loneliness * loneliness + p.depression_from_discrimination * recent_discrimination
+              + p.depression_from_ptsd * ptsd)
+    depression = s.depression[i] + p.depression_adjust_rate * (target - s.depression[i])
+    at(ctr, key, i, Slot.NOISE)
+    depression += standard_normal(ctr) * p.depression_noise_sd  # N(0, sd)
+    depression -= p.depression_treatment_per_month * treated
+    s.depression[i] = min(1.0, max(0.0, depression))
+    depression = s.depression[i]
+    s.depression_ever[i] |= depression > p.depression_threshold
+    s.ptsd_ever[i] |= ptsd > p.ptsd_threshold
+
+    logit = (p.ideation_base_logit + p.ideation_depression_logit * depression + p.ideation_trauma_logit * s.trauma[i]
+             + p.ideation_discrimination_logit * recent_discrimination)
+    if below_expit(uniform_at(ctr, key, i, Slot.IDEATION), logit):
+        s.last_ideation[i] = m.t
+
+    index = (p.satisfaction_base - p.satisfaction_depression * depression - p.satisfaction_money * stress
+             + p.satisfaction_employment * (s.labour[i] == EMPLOYED)
+             - p.satisfaction_discrimination * recent_discrimination + s.satisfaction_propensity[i])
+    s.satisfied[i] = index > 0
 
 
 @kernel
-def _month(key, t, status, labour, counselling_left, settler_ties, sk_ties, mentor_left,
-           lives_alone, last_discrimination, money_stress, trauma, propensity,
-           ptsd_col, lonely_col, dep_col, depression_ever, ptsd_ever, last_ideation, satisfied,
-           ptsd_keep, ptsd_treatment, dep_treatment,
-           half_ties, lonely_rate,
-           dep_base, dep_money, dep_unemployment, dep_loneliness,
-           dep_discrimination, dep_ptsd, dep_rate, noise_sd,
-           dep_threshold, ptsd_threshold,
-           idea_base, idea_depression, idea_trauma, idea_discrimination,
-           sat_base, sat_depression, sat_money, sat_employment, sat_discrimination):
-    """One month of mental health for every settler in South Korea."""
-    ctr = np.zeros(1, dtype=np.uint64)
-    for i in range(status.size):
-        if status[i] != IN_SK:
-            continue
-        treated = counselling_left[i] > 0
-
-        ptsd_col[i] = min(1.0, max(0.0, ptsd_col[i] * ptsd_keep - ptsd_treatment * treated))
-        ptsd = ptsd_col[i]  # the stored (float32) value from here on
-
-        ties = support_tie_count(i, settler_ties, sk_ties, mentor_left, lives_alone)
-        lonely_target = 1 / (1 + ties / half_ties)
-        lonely_col[i] = lonely_col[i] + lonely_rate * (lonely_target - lonely_col[i])
-        loneliness = lonely_col[i]
-
-        recent_disc = (t - np.int64(last_discrimination[i])) < RECENT_MONTHS
-        stress = money_stress[i]
-        target = (dep_base + dep_money * stress + dep_unemployment * (labour[i] == UNEMPLOYED)
-                  + dep_loneliness * loneliness + dep_discrimination * recent_disc + dep_ptsd * ptsd)
-        dep = dep_col[i] + dep_rate * (target - dep_col[i])
-        at(ctr, key, i, SLOT_NOISE)
-        dep += standard_normal(ctr) * noise_sd  # N(0, sd)
-        dep -= dep_treatment * treated
-        dep_col[i] = min(1.0, max(0.0, dep))
-        depression = dep_col[i]
-        depression_ever[i] |= depression > dep_threshold
-        ptsd_ever[i] |= ptsd > ptsd_threshold
-
-        logit = (idea_base + idea_depression * depression + idea_trauma * trauma[i]
-                 + idea_discrimination * recent_disc)
-        if _below_expit(uniform_at(ctr, key, i, SLOT_IDEATION), logit):
-            last_ideation[i] = t
-
-        index = (sat_base - sat_depression * depression - sat_money * stress
-                 + sat_employment * (labour[i] == EMPLOYED) - sat_discrimination * recent_disc + propensity[i])
-        satisfied[i] = index > 0
+def _each_settler(key, s, p, m):
+    ctr = counter()
+    for i in range(s.status.size):
+        settler_month(i, key, s, p, m, ctr)
 
 
 @kernel
-def _below_expit(u, logit):
+def below_expit(u, logit):
     """``u < 1 / (1 + exp(-logit))``, exactly, mostly without computing the exp (which is slow per settler).
 
     For x = -logit >= 0, exp(x) >= 1 + x + x^2/2 + x^3/6, so u (2 + x + x^2/2 + x^3/6) >= 1 already means

@@ -12,8 +12,9 @@ Assumptions and sources:
   paid out when it ends.
 * Livelihood benefit (National Basic Livelihood Security): paid as the gap between the
   standard (``livelihood_standard_10k_krw``, scaled for children) and earnings, to settlers
-  who cannot be expected to work (health limit, 65+, single carers of children) and to all
-  in their first ``benefit_grace_months`` after Hanawon (2005 rule); take-up is not automatic.
+  who cannot be expected to work (health limit, ``pension_age`` and over, single carers of
+  children) and to all in their first ``benefit_grace_months`` after Hanawon (2005 rule);
+  take-up is not automatic.
 * Costs = living cost + children + rent + health costs once medical cover ends.
 * A shortfall is borrowed (debt); a share of cash goes to repay debt (broker debts too).
 * Money stress = 1 - (cash - debt) / (``stress_buffer_months`` x monthly costs), in [0, 1]:
@@ -23,79 +24,134 @@ Assumptions and sources:
 
 from __future__ import annotations
 
+import collections
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from sim.clock import Clock
+from sim.codes import EMPLOYED, HANAWON, IN_SK, TRAINING
+from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
 from sim.jit import kernel
-from sim.kernel_random import at, seed, uniform
+from sim.kernel_random import counter, uniform_at
 from sim.mechanisms.arrival import hanawon_months
-from sim.params import Parameters
-from sim.state import EMPLOYED, HANAWON, IN_SK, TRAINING, State
 
-PENSION_AGE = 65  # age from which the welfare system does not expect work (Korean basic pension age)
-SINGLE_CARER_MAX_AGE = 50  # assumption: carers of dependent children are below this age
+if TYPE_CHECKING:
+    from sim.clock import Clock
+    from sim.engine import Run
+    from sim.state import State
 
 
-def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
+class Slot(Slots):
+    """Draw slots (sim.kernel_random)."""
+
+    TAKEUP = 0
+
+
+@derived
+def benefit_grace_from_arrival(p: Any) -> float:
+    """months from arrival during which anyone may receive the benefit: the grace months plus Hanawon"""
+    return p.benefit_grace_months + hanawon_months(p)
+
+
+DECLARATION = Mechanism(
+    name="money",
+    owns=(
+        Column("cash", np.float64, 0.0, "10k KRW"),
+        Column("debt", np.float64, 0.0, "10k KRW"),
+        Column("savings", np.float64, 0.0, "10k KRW, matched savings account"),
+        Column("income", np.float32, 0.0, "10k KRW this month, all sources"),
+        Column("benefit", np.bool_, False, "bool: receives the livelihood benefit"),
+        Column("money_stress", np.float32, 0.0, "0-1"),
+    ),
+    reads=("status", "labour", "birth_month", "arrival_month", "children", "health_limit", "lone_parent", "tenure",
+           "wage", "stipend", "rent", "grant_instalment", "incentive_per_month", "incentive_min_tenure",
+           "incentive_until", "savings_until", "savings_match_max", "medical_until"),
+    writes=("grant_left", "savings", "benefit", "cash", "debt", "income", "money_stress"),
+    params=(
+        behaviour("livelihood_standard_10k_krw", 71.3, "10k KRW per month", 30, 150,
+                  "Ministry of Health and Welfare 2024 livelihood benefit standard for one person"),
+        behaviour("living_cost_10k_krw", 110, "10k KRW per month", 50, 250,
+                  "assumption: about half the 2024 median income of a one-person household (222.8)"),
+        behaviour("child_cost_10k_krw", 35, "10k KRW per month per child", 0, 100, "assumption"),
+        behaviour("health_cost_10k_krw", 15, "10k KRW per month", 0, 100,
+                  "assumption: out-of-pocket care for a health limitation without medical aid"),
+        behaviour("debt_repayment_share", 0.2, "share of surplus per month", 0, 1, "assumption"),
+        behaviour("benefit_takeup", 0.7, "probability per month when eligible", 0, 1,
+                  "calibrated to 22.6% receiving the livelihood benefit (survey_current.csv)", rate="probability",
+                  fit=(0.05, 1.0, False)),
+        behaviour("benefit_grace_months", 6, "months after Hanawon", 0, 36,
+                  "policy_history.csv 2005: assistance for 6 months regardless of work capacity", integer=True),
+        behaviour("pension_age", 65, "years", 55, 75,
+                  "Korean basic pension age: from 65 the welfare system does not expect work", integer=True),
+        behaviour("savings_rate_of_wage", 0.2, "share of wage saved into the matched account", 0, 1,
+                  "assumption: most account holders save near the cap"),
+        behaviour("benefit_child_weight", 0.5, "x standard per child", 0, 1,
+                  "assumption: equivalence scale for the livelihood standard"),
+        behaviour("stress_buffer_months", 3.0, "months of costs", 0.5, 24,
+                  "assumption: money stress falls as cash covers this many months of costs"),
+    ),
+    uses=("school_leaving_age", "carer_max_age"),
+    derived=(benefit_grace_from_arrival,),
+    slots=Slot,
+)
+
+Month = collections.namedtuple("Month", ["t", "born_by"])  # model month; latest birth month of those with a budget
+
+
+def month(run: Run, s: State, p: Any, clock: Clock) -> None:
+    """One month of money for every settler past Hanawon old enough to have a budget (dependants have none)."""
     t = clock.month
-    _month(seed(rng), t, t - 12 * int(p.school_leaving_age), s.status, s.labour, s.birth_month, s.arrival_month,
-           s.children, s.health_limit, s.lone_parent, s.tenure, s.wage, s.stipend, s.rent,
-           s.grant_left, s.grant_instalment, s.incentive_per_month, s.incentive_min_tenure, s.incentive_until,
-           s.savings, s.savings_until, s.savings_match_max, s.medical_until,
-           s.benefit, s.cash, s.debt, s.income, s.money_stress,
-           p.savings_rate_of_wage, p.livelihood_standard_10k_krw, p.benefit_child_weight, p.benefit_takeup,
-           p.benefit_grace_months + hanawon_months(p), p.living_cost_10k_krw, p.child_cost_10k_krw,
-           p.health_cost_10k_krw, p.debt_repayment_share, p.stress_buffer_months)
+    run.each(settler_month, _each_settler, s, p, Month(t, t - 12 * p.school_leaving_age))
+
+
+@rule
+def settler_month(i, key, s, p, m, ctr):
+    """One month of money for settler ``i``: income, benefit, savings, costs, debt, money stress."""
+    if s.status[i] != IN_SK or s.labour[i] == HANAWON or s.birth_month[i] > m.born_by:
+        return
+    t = m.t
+    employed = s.labour[i] == EMPLOYED
+    wage = np.float64(s.wage[i]) * employed
+
+    instalment = min(s.grant_instalment[i], s.grant_left[i])
+    s.grant_left[i] -= instalment
+    incentive = s.incentive_per_month[i] * (employed & (s.tenure[i] >= s.incentive_min_tenure[i])
+                                            & (t < s.incentive_until[i]))
+    stipend = s.stipend[i] * (s.labour[i] == TRAINING)
+
+    saved = (min(np.float64(s.savings_match_max[i]), p.savings_rate_of_wage * wage)
+             * (employed & (t < s.savings_until[i])))
+    account = s.savings[i] + 2 * saved  # the state matches 1:1
+    released = account * ((t == s.savings_until[i]) & (account > 0))
+    s.savings[i] = account - released
+
+    age_months = t - s.birth_month[i]  # age >= A years  <=>  age_months >= 12 A
+    standard = p.livelihood_standard_10k_krw * (1 + p.benefit_child_weight * s.children[i])
+    not_expected_to_work = (s.health_limit[i] | (age_months >= 12 * p.pension_age)
+                            | (s.lone_parent[i] & (age_months < 12 * p.carer_max_age)))
+    grace = t - s.arrival_month[i] < p.benefit_grace_from_arrival
+    eligible = (wage < standard) & (not_expected_to_work | grace)
+    receiving = eligible & s.benefit[i]
+    if eligible and not receiving:  # take-up drawn only for the newly eligible
+        receiving = uniform_at(ctr, key, i, Slot.TAKEUP) < p.benefit_takeup
+    s.benefit[i] = receiving
+    income = wage + instalment + incentive + stipend + (standard - wage) * receiving + released
+
+    medical_gap = s.health_limit[i] & (t >= s.medical_until[i])
+    costs = (p.living_cost_10k_krw + p.child_cost_10k_krw * s.children[i] + s.rent[i]
+             + p.health_cost_10k_krw * medical_gap)
+    cash = s.cash[i] + income - costs - saved
+    debt = s.debt[i] + max(0.0, -cash)  # a shortfall is borrowed
+    cash = max(cash, 0.0)
+    repay = min(debt, p.debt_repayment_share * cash)
+    s.cash[i] = cash - repay
+    s.debt[i] = debt - repay
+    s.income[i] = income
+    s.money_stress[i] = min(1.0, max(0.0, 1 - (s.cash[i] - s.debt[i]) / (p.stress_buffer_months * costs)))
 
 
 @kernel
-def _month(key, t, born_by, status, labour, birth_month, arrival_month,
-           children, health_limit, lone_parent, tenure, wage_col, stipend_col, rent,
-           grant_left, grant_instalment, incentive_per_month, incentive_min_tenure, incentive_until,
-           savings, savings_until, savings_match_max, medical_until,
-           benefit, cash_col, debt_col, income_col, stress_col,
-           savings_rate, standard_base, child_weight, takeup,
-           grace_months, living_cost, child_cost,
-           health_cost, repayment_share, buffer_months):
-    """One month of money for every settler past Hanawon born by ``born_by`` (dependants have no budget)."""
-    ctr = np.zeros(1, dtype=np.uint64)
-    for i in range(status.size):
-        if status[i] != IN_SK or labour[i] == HANAWON or birth_month[i] > born_by:
-            continue
-        employed = labour[i] == EMPLOYED
-        wage = np.float64(wage_col[i]) * employed
-
-        instalment = min(grant_instalment[i], grant_left[i])
-        grant_left[i] -= instalment
-        incentive = incentive_per_month[i] * (employed & (tenure[i] >= incentive_min_tenure[i])
-                                              & (t < incentive_until[i]))
-        stipend = stipend_col[i] * (labour[i] == TRAINING)
-
-        saved = min(np.float64(savings_match_max[i]), savings_rate * wage) * (employed & (t < savings_until[i]))
-        account = savings[i] + 2 * saved
-        released = account * ((t == savings_until[i]) & (account > 0))
-        savings[i] = account - released
-
-        age_months = t - birth_month[i]  # age >= A years  <=>  age_months >= 12 A
-        standard = standard_base * (1 + child_weight * children[i])
-        not_expected_to_work = (health_limit[i] | (age_months >= 12 * PENSION_AGE)
-                                | (lone_parent[i] & (age_months < 12 * SINGLE_CARER_MAX_AGE)))
-        grace = t - arrival_month[i] < grace_months
-        eligible = (wage < standard) & (not_expected_to_work | grace)
-        receiving = eligible & benefit[i]
-        if eligible and not receiving:  # take-up drawn only for the newly eligible
-            at(ctr, key, i, 0)
-            receiving = uniform(ctr) < takeup
-        benefit[i] = receiving
-        income = wage + instalment + incentive + stipend + (standard - wage) * receiving + released
-
-        medical_gap = health_limit[i] & (t >= medical_until[i])
-        costs = living_cost + child_cost * children[i] + rent[i] + health_cost * medical_gap
-        cash = cash_col[i] + income - costs - saved
-        debt = debt_col[i] + max(0.0, -cash)  # a shortfall is borrowed
-        cash = max(cash, 0.0)
-        repay = min(debt, repayment_share * cash)
-        cash_col[i] = cash - repay
-        debt_col[i] = debt - repay
-        income_col[i] = income
-        stress_col[i] = min(1.0, max(0.0, 1 - (cash_col[i] - debt_col[i]) / (buffer_months * costs)))
+def _each_settler(key, s, p, m):
+    ctr = counter()
+    for i in range(s.status.size):
+        settler_month(i, key, s, p, m, ctr)

@@ -19,96 +19,181 @@ Assumptions and sources:
 
 from __future__ import annotations
 
+import collections
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from sim.clock import Clock
+from sim.codes import HANAWON, IN_SK, MONTHS_PER_YEAR, NEVER, UNEMPLOYED
+from sim.declare import Column, Mechanism, Slots, behaviour, derived, policy, rule
 from sim.jit import kernel
-from sim.kernel_random import at, below, seed, uniform, uniform_at
-from sim.params import MONTHS_PER_YEAR, Parameters
-from sim.state import HANAWON, IN_SK, UNEMPLOYED, State
+from sim.kernel_random import at, below, counter, uniform, uniform_at
 
-# draw slots (sim.kernel_random): each kind of draw has its own random numbers per settler
-SLOT_CONTACT = 0
-SLOT_MONITORING = 1
-SLOT_HELP = 2
-SLOT_REFERRAL = 3
-SLOT_CAPACITY = 4
+if TYPE_CHECKING:
+    from sim.clock import Clock
+    from sim.engine import Run
+    from sim.state import State
 
 
-def step(s: State, p: Parameters, rng: np.random.Generator, clock: Clock) -> None:
-    _month(seed(rng), clock.month, s.status, s.labour, s.depression, s.ptsd, s.loneliness, s.protection_until,
-           s.last_discrimination, s.hana_registered, s.trust, s.last_contact, s.counselling_left,
-           p.depression_threshold, p.ptsd_threshold, p.outreach_loneliness_flag,
-           p.outreach_contacts_per_year / MONTHS_PER_YEAR, p.outreach_targeting, p.outreach_surveillance_share,
-           p.trust_gain_support, p.trust_loss_surveillance, p.trust_loss_discrimination,
-           p.help_seeking_base, p.trust_initial, p.referral_on_contact,
-           p.counselling_slots_per_1000, int(p.counselling_course_months))
+class Slot(Slots):
+    """Draw slots (sim.kernel_random)."""
+
+    CONTACT = 0
+    MONITORING = 1
+    HELP = 2
+    REFERRAL = 3
+    CAPACITY = 4
+
+
+PER_1000 = 1000  # counselling capacity is stated per 1,000 settlers (a unit)
+SERVICES = "services"
+
+
+@derived
+def outreach_contacts_per_month(p: Any) -> float:
+    """expected caseworker contacts per settler in a month"""
+    return p.outreach_contacts_per_year / MONTHS_PER_YEAR
+
+
+DECLARATION = Mechanism(
+    name="support",
+    owns=(
+        Column("last_contact", np.int32, NEVER, "month index of last caseworker contact"),
+        Column("counselling_left", np.int16, 0, "months of counselling left"),
+        Column("trust", np.float32, 0.5, "trust in officials, 0-1"),
+    ),
+    reads=("status", "labour", "depression", "ptsd", "loneliness", "protection_until", "last_discrimination",
+           "hana_registered"),
+    writes=("trust", "last_contact", "counselling_left"),
+    params=(
+        policy("counselling_slots_per_1000", 8, "concurrent clients per 1000 settlers", 0, 200,
+               "policy_history.csv 2020: about 6 Hana Center staff per 1000+ settlers, counselling on request",
+               effect="counselling capacity: concurrent clients per 1,000 settlers in the country", group=SERVICES),
+        policy("counselling_course_months", 3, "months", 1, 12,
+               "interventions.csv: psychosocial programmes of a few months (Turrini 2019; Bryant 2022)", integer=True,
+               effect="length of a counselling course; its total effect is fixed (SMD), spread over it",
+               group=SERVICES),
+        policy("outreach_contacts_per_year", 2, "contacts per settler per year", 0, 24,
+               "policy_history.csv 2023: crisis monitoring by check-ins; frequency an assumption",
+               effect="caseworker / protection-officer contacts per settler", group=SERVICES),
+        policy("outreach_surveillance_share", 0.5, "share of contacts felt as monitoring", 0, 1,
+               "brief (Isolation): some avoid check-ins because they feel watched; share an assumption",
+               effect="share of contacts felt as monitoring: trust falls instead of rising, no referral",
+               group=SERVICES),
+        policy("outreach_targeting", 0.3, "share of contacts aimed at flagged settlers", 0, 1,
+               "assumption: crisis monitoring flags some settlers (policy_history.csv 2023)",
+               effect="share of contacts aimed at flagged settlers (in need, lonely or unemployed)", group=SERVICES),
+        policy("outreach_loneliness_flag", 0.6, "loneliness score", 0, 1,
+               "assumption: crisis monitoring flags settlers above this loneliness",
+               effect="loneliness above which a settler is flagged for outreach", group=SERVICES),
+        behaviour("help_seeking_base", 0.15, "probability per month when in need", 0, 1,
+                  "brief: counselling only on request, little treatment", rate="probability"),
+        behaviour("referral_on_contact", 0.3, "probability a supportive contact refers a settler in need", 0, 1,
+                  "assumption: caseworker crisis outreach"),
+        behaviour("trust_initial", 0.5, "score (0-1)", 0.01, 1,
+                  "assumption (help-seeking scales with trust / trust_initial)"),
+        behaviour("trust_gain_support", 0.08, "per supportive contact", 0, 1, "assumption"),
+        behaviour("trust_loss_surveillance", 0.10, "per monitoring contact", 0, 1,
+                  "brief: outreach that feels like surveillance lowers trust"),
+        behaviour("trust_loss_discrimination", 0.05, "per discrimination event", 0, 1, "assumption"),
+    ),
+    uses=("depression_threshold", "ptsd_threshold"),
+    derived=(outreach_contacts_per_month,),
+    slots=Slot,
+)
+
+# t: model month; p_flagged / p_unflagged: probability of a contact this month for a flagged / unflagged settler
+# within the protection period; demand: rows asking for counselling this month (the first n_demand[0])
+Month = collections.namedtuple("Month", ["t", "p_flagged", "p_unflagged", "demand", "n_demand"])
+
+
+def month(run: Run, s: State, p: Any, clock: Clock) -> None:
+    """Courses count down; outreach contacts and trust; counselling demand against finite capacity."""
+    t = clock.month
+    n, n_protected, n_flagged, in_care = _count_down_and_tally(run.view(s), p, t)
+    if n == 0:
+        return
+    # outreach: a share ``outreach_targeting`` of the contacts goes to flagged settlers, keeping the total fixed
+    flagged_share = n_flagged / max(n_protected, 1)
+    boost = p.outreach_targeting / flagged_share if flagged_share > 0 else 0.0
+    p_unflagged = min(1.0, p.outreach_contacts_per_month * (1 - p.outreach_targeting))
+    p_flagged = min(1.0, p.outreach_contacts_per_month * ((1 - p.outreach_targeting) + boost))
+    m = Month(t, p_flagged, p_unflagged, np.empty(n, dtype=np.int64), np.zeros(1, dtype=np.int64))
+    key = run.each(settler_month, _each_settler, s, p, m)
+    # counselling demand against capacity: when demand exceeds the free slots, a random subset starts
+    slots = p.counselling_slots_per_1000 * n / PER_1000 - in_care
+    _allocate(key, s.status.size, slots, m.demand, int(m.n_demand[0]), s.counselling_left, p.counselling_course_months)
 
 
 @kernel
-def _month(key, t, status, labour, depression, ptsd, loneliness, protection_until,
-           last_discrimination, hana_registered, trust_col, last_contact, counselling_left,
-           dep_threshold, ptsd_threshold, lonely_flag,
-           base, targeting, surveillance_share,
-           trust_gain, trust_loss_surveillance, trust_loss_discrimination,
-           help_seeking, trust_initial, referral,
-           slots_per_1000, course_months):
-    """One month of outreach and counselling for the settled settlers (in South Korea, past Hanawon)."""
-    # pass 1: courses count down (everyone); counts for the targeting weights and the free slots
+def _count_down_and_tally(s, p, t):
+    """Running courses count down (everyone); counts of the settled, the protected, the flagged and those in care."""
     n = n_protected = n_flagged = in_care = 0
-    for i in range(status.size):
-        if counselling_left[i] > 0:
-            counselling_left[i] -= 1
-        if status[i] != IN_SK or labour[i] == HANAWON:
+    for i in range(s.status.size):
+        if s.counselling_left[i] > 0:
+            s.counselling_left[i] -= 1
+        if s.status[i] != IN_SK or s.labour[i] == HANAWON:
             continue
         n += 1
-        in_care += counselling_left[i] > 0
-        if protection_until[i] > t:
+        in_care += s.counselling_left[i] > 0
+        if s.protection_until[i] > t:
             n_protected += 1
-            in_need = (depression[i] > dep_threshold) | (ptsd[i] > ptsd_threshold)
-            n_flagged += in_need | (loneliness[i] > lonely_flag) | (labour[i] == UNEMPLOYED)
-    if n == 0:
+            n_flagged += flagged(i, s, p)
+    return n, n_protected, n_flagged, in_care
+
+
+@rule
+def in_need(i, s, p):
+    """Major depression or probable PTSD."""
+    return (s.depression[i] > p.depression_threshold) | (s.ptsd[i] > p.ptsd_threshold)
+
+
+@rule
+def flagged(i, s, p):
+    """Flagged at risk by crisis monitoring: in need, lonely or unemployed."""
+    return in_need(i, s, p) | (s.loneliness[i] > p.outreach_loneliness_flag) | (s.labour[i] == UNEMPLOYED)
+
+
+@rule
+def settler_month(i, key, s, p, m, ctr):
+    """Outreach contact and trust of settler ``i``; whether they join this month's counselling demand."""
+    if s.status[i] != IN_SK or s.labour[i] == HANAWON:
         return
+    need = in_need(i, s, p)
+    # check-ins reach settlers within their protection period (police officer and Hana Center)
+    contacted = False
+    if s.protection_until[i] > m.t:
+        contacted = uniform_at(ctr, key, i, Slot.CONTACT) < (m.p_flagged if flagged(i, s, p) else m.p_unflagged)
+    monitoring = contacted and uniform_at(ctr, key, i, Slot.MONITORING) < p.outreach_surveillance_share
+    supportive = contacted and not monitoring
+    trust = s.trust[i] + p.trust_gain_support * (1 - np.float64(s.trust[i])) * supportive
+    trust *= 1 - p.trust_loss_surveillance * monitoring
+    trust *= 1 - p.trust_loss_discrimination * (s.last_discrimination[i] == m.t)
+    s.trust[i] = trust
+    if contacted:
+        s.last_contact[i] = m.t
 
-    # outreach: a share ``targeting`` of the contacts goes to flagged settlers, keeping the total fixed
-    flagged_share = n_flagged / max(n_protected, 1)
-    boost = targeting / flagged_share if flagged_share > 0 else 0.0
-    p_unflagged = min(1.0, base * (1 - targeting))
-    p_flagged = min(1.0, base * ((1 - targeting) + boost))
+    if need and s.counselling_left[i] == 0:
+        asks = s.hana_registered[i] and (uniform_at(ctr, key, i, Slot.HELP)
+                                         < p.help_seeking_base * (s.trust[i] / p.trust_initial) * (1 - np.float64(s.loneliness[i])))
+        if asks or (supportive and uniform_at(ctr, key, i, Slot.REFERRAL) < p.referral_on_contact):
+            m.demand[m.n_demand[0]] = i
+            m.n_demand[0] += 1
 
-    ctr = np.zeros(1, dtype=np.uint64)  # each draw is its own (settler, slot): see sim.kernel_random
-    # pass 2: contacts and trust; counselling demand (help-seeking and referral drawn only where they can matter)
-    demand = np.empty(n, dtype=np.int64)
-    n_demand = 0
-    for i in range(status.size):
-        if status[i] != IN_SK or labour[i] == HANAWON:
-            continue
-        in_need = (depression[i] > dep_threshold) | (ptsd[i] > ptsd_threshold)
-        # check-ins reach settlers within their protection period (police officer and Hana Center)
-        contacted = False
-        if protection_until[i] > t:
-            flagged = in_need | (loneliness[i] > lonely_flag) | (labour[i] == UNEMPLOYED)
-            contacted = uniform_at(ctr, key, i, SLOT_CONTACT) < (p_flagged if flagged else p_unflagged)
-        monitoring = contacted and uniform_at(ctr, key, i, SLOT_MONITORING) < surveillance_share  # drawn for the contacted only
-        supportive = contacted and not monitoring
-        trust = trust_col[i] + trust_gain * (1 - trust_col[i]) * supportive
-        trust *= 1 - trust_loss_surveillance * monitoring
-        trust *= 1 - trust_loss_discrimination * (last_discrimination[i] == t)
-        trust_col[i] = trust
-        if contacted:
-            last_contact[i] = t
 
-        if in_need and counselling_left[i] == 0:
-            asks = hana_registered[i] and (uniform_at(ctr, key, i, SLOT_HELP) < help_seeking * (trust_col[i] / trust_initial)
-                                           * (1 - loneliness[i]))
-            if asks or (supportive and uniform_at(ctr, key, i, SLOT_REFERRAL) < referral):
-                demand[n_demand] = i
-                n_demand += 1
+@kernel
+def _each_settler(key, s, p, m):
+    ctr = counter()
+    for i in range(s.status.size):
+        settler_month(i, key, s, p, m, ctr)
 
-    # counselling demand against capacity: when demand exceeds the free slots, a random subset starts
-    slots = slots_per_1000 * n / 1000 - in_care
-    at(ctr, key, status.size, SLOT_CAPACITY)  # draws of the month's allocation: a row past the last settler
-    free = int(np.floor(slots + uniform(ctr))) if slots > 0 else 0  # stochastic rounding keeps small samples unbiased
+
+@kernel
+def _allocate(key, n_rows, slots, demand, n_demand, counselling_left, course_months):
+    """Free slots rounded stochastically (unbiased for small samples); a uniformly random subset of the demand starts."""
+    ctr = counter()
+    at(ctr, key, n_rows, Slot.CAPACITY)  # draws of the month's allocation: a row past the last settler
+    free = int(np.floor(slots + uniform(ctr))) if slots > 0 else 0
     if n_demand > free:
         for k in range(free):  # partial Fisher-Yates shuffle: the first ``free`` are a uniform random subset
             j = k + below(ctr, n_demand - k)

@@ -1,0 +1,28 @@
+"""Codes of the categorical state columns, and definitions shared by every module.
+
+Mechanisms compare columns with these names (``s.status[i] == IN_SK``) so that the code reads
+like the ODD. Definitions here are facts of the surveys or of the calendar, not assumptions:
+assumptions are declared parameters.
+"""
+
+from __future__ import annotations
+
+# status: where the settler is
+PENDING, IN_SK, ABROAD, LEFT, RETURNED_NORTH, UNKNOWN, DIED = range(7)
+STATUS_NAMES = ("pending", "in_south_korea", "abroad_unconfirmed", "left_confirmed",
+                "returned_north", "whereabouts_unknown", "died")
+
+# labour: activity in the month
+PRE_ARRIVAL, HANAWON, INACTIVE, UNEMPLOYED, EMPLOYED, TRAINING = range(6)
+LABOUR_NAMES = ("pre_arrival", "hanawon", "inactive", "unemployed", "employed", "training")
+
+# job type (when employed)
+NO_JOB, REGULAR, TEMPORARY, DAY_LABOUR = range(4)
+JOB_NAMES = ("none", "regular", "temporary", "day_labour")
+
+NEVER = -(10**6)  # a month index long before any run
+
+MONTHS_PER_YEAR = 12
+PAST_YEAR_MONTHS = 12  # definition: "in the past year" / "recent", as the surveys ask (12 months)
+SURVEY_MIN_AGE = 15  # definition: the settlement surveys cover settlers aged 15 and over
+MILLION_KRW = 100.0  # 10k-KRW units per million KRW (a unit conversion)
