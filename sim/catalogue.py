@@ -22,6 +22,7 @@ import hashlib
 import importlib
 import os
 from dataclasses import replace
+from functools import cache
 from types import ModuleType
 
 from sim.declare import Column, Indicator, Mechanism, Param
@@ -35,6 +36,7 @@ class CatalogueError(Exception):
     """A declaration that contradicts another (the message names the module and the name)."""
 
 
+@cache
 def stream_id(name: str) -> int:
     """A mechanism's random-stream number: the first 32 bits of the SHA-256 of its name (stable across versions)."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[: STREAM_ID_BITS // 8], "big")

@@ -3,13 +3,13 @@
 Each mechanism module defines ``month(run, s, p, clock)``: population-level work written in
 numpy (or small kernels over the tie list), and per-settler passes written as
 
-    run.each(settler_month, _each_settler, s, p, m)
+    run.each(settler_month, s, p, m)
 
-where ``settler_month`` is a ``@rule`` (``sim.declare``) and ``_each_settler`` the compiled loop
-that calls it for every row. The ``Run`` decides how the pass executes:
+where ``settler_month(i, key, s, p, m, ctr)`` is a ``@rule`` (``sim.declare``). The ``Run``
+decides how the pass executes:
 
-* ``KernelRun`` (the engine): calls the kernel once, on the state view, with a fresh key from
-  the mechanism's random stream of the month;
+* ``KernelRun`` (the engine): calls the rule's compiled loop (``loop_kernel``) once, on the state
+  view, with a fresh key from the mechanism's random stream of the month;
 * ``AgentRun`` (the per-agent Mesa path, ``ResettlementModel.step_agents``): calls the same rule
   in Python for each ``Settler`` in row order, with the same key.
 
@@ -23,15 +23,20 @@ derived values. Their types live in ``sim.views`` so that numba's on-disk cache 
 
 from __future__ import annotations
 
+import ast
 import collections
+import inspect
 import sys
+import textwrap
 import types
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.declare import Mechanism, python_rule
+from sim.jit import load_generated
 from sim.kernel_random import counter, seed
 
 if TYPE_CHECKING:
@@ -64,7 +69,7 @@ def state_fields(mech: Mechanism) -> tuple[str, ...]:
 def state_view(mech: Mechanism, state: State) -> Any:
     """The mechanism's columns of ``state`` as a named tuple (the arrays themselves, not copies)."""
     cls = _view_type(f"{_camel(mech.name)}State", state_fields(mech))
-    return cls(*[getattr(state, f) for f in cls._fields])
+    return cls(*state.arrays(cls._fields))
 
 
 def param_view(mech: Mechanism, p: Parameters) -> Any:
@@ -105,6 +110,111 @@ def numpy_scalars(view: Any) -> Any:
     return type(view)(*[convert(x) for x in view])
 
 
+RULE_ARGS = ["i", "key", "s", "p", "m", "ctr"]
+NO_DRAWS = np.uint64(0)  # the key of a pass that draws no random numbers (its stream is left as it is)
+
+
+class ByIndex(ast.NodeTransformer):
+    """Rewrites ``s.wage`` as ``s[k]`` (and likewise for ``p`` and ``m``) for the views' field orders.
+
+    Compiled loops receive the views as plain tuples: numba dispatches a call with plain tuples faster than
+    with named tuples, and compiles a loop that receives a named tuple of one type about 40% slower. A name
+    that the view does not declare stops the generation with its place in the source.
+    """
+
+    def __init__(self, where: str, fields: dict[str, tuple[str, ...]]) -> None:
+        self.where, self.fields = where, fields
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if isinstance(node.value, ast.Name) and node.value.id in self.fields:
+            names = self.fields[node.value.id]
+            if node.attr not in names:
+                raise ValueError(f"{self.where}, line {node.lineno}: {node.value.id}.{node.attr} is not declared "
+                                 f"(declared: {', '.join(names)})")
+            index = ast.Subscript(value=ast.Name(id=node.value.id, ctx=ast.Load()),
+                                  slice=ast.Constant(names.index(node.attr)), ctx=node.ctx)
+            return ast.copy_location(index, node)
+        self.generic_visit(node)
+        return node
+
+
+class _ReturnToContinue(ast.NodeTransformer):
+    """A rule's ``return`` ends its settler's turn: ``continue`` in the loop (refused inside the rule's own loops)."""
+
+    def __init__(self, where: str) -> None:
+        self.where, self.depth = where, 0
+
+    def _loop(self, node: ast.AST) -> ast.AST:
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+        return node
+
+    def visit_For(self, node: ast.For) -> ast.AST:
+        return self._loop(node)
+
+    def visit_While(self, node: ast.While) -> ast.AST:
+        return self._loop(node)
+
+    def visit_Return(self, node: ast.Return) -> ast.AST:
+        if node.value is not None and not (isinstance(node.value, ast.Constant) and node.value.value is None):
+            raise ValueError(f"{self.where}: a per-settler rule returns nothing (line {node.lineno})")
+        if self.depth:
+            raise ValueError(f"{self.where}: 'return' inside a loop of a rule (line {node.lineno}); use a flag")
+        return ast.copy_location(ast.Continue(), node)
+
+    def visit_FunctionDef(self, node: ast.AST) -> ast.AST:
+        raise ValueError(f"{self.where}: no functions inside a rule")
+
+
+def function_body(fn: Any, args: list[str], where: str) -> list[ast.stmt]:
+    """The statements of ``fn`` (its docstring dropped), checking its arguments."""
+    node = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
+    assert isinstance(node, ast.FunctionDef)
+    if [a.arg for a in node.args.args] != args:
+        raise ValueError(f"{where}: expected the arguments ({', '.join(args)})")
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return body
+
+
+def loop_source(rule: Any, fields: dict[str, tuple[str, ...]]) -> str:
+    """Source of ``rule``'s compiled loop: its body written into ``for i in range(s.status.size)``.
+
+    numba compiles a called rule (inlined or not) about 30% slower than the same code written in the loop,
+    so the loop is generated from the rule's own source (one rule, written once, still). ``fields``:
+    the field names of the views ``s``, ``p`` and ``m``, which the loop receives as plain tuples.
+    """
+    fn = python_rule(rule)
+    where = f"{fn.__module__}.{fn.__name__}"
+    body = [_ReturnToContinue(where).visit(stmt) for stmt in function_body(fn, RULE_ARGS, where)]
+    by_index = ByIndex(where, fields)
+    body = [by_index.visit(stmt) for stmt in body]
+    loop = textwrap.indent("\n".join(ast.unparse(stmt) for stmt in body), " " * 8)
+    size = ast.unparse(by_index.visit(ast.parse("s.status.size", mode="eval")).body)
+    return (f'"""Generated by sim/engine.py from {where}: its loop over settlers. Do not edit."""\n\n'
+            f"import importlib\n\n"
+            f"from sim.jit import view_kernel as _view_kernel\n\n"
+            f"globals().update({{k: v for k, v in vars(importlib.import_module({fn.__module__!r})).items()\n"
+            f"                  if not k.startswith('__')}})\n\n\n"
+            f"@_view_kernel\n"
+            f"def each_settler(key, s, p, m, ctr):\n"
+            f"    # s: {', '.join(fields['s'])}\n"
+            f"    # p: {', '.join(fields['p'])}\n"
+            f"    # m: {', '.join(fields['m'])}\n"
+            f"    for i in range({size}):\n"
+            f"{loop}\n")
+
+
+@cache
+def loop_kernel(rule: Any, state: tuple[str, ...], params: tuple[str, ...], month: tuple[str, ...]) -> Callable[..., Any]:
+    """The compiled loop of a per-settler rule: ``kernel(key, s, p, m, ctr)`` with the views as plain tuples."""
+    fn = python_rule(rule)
+    source = loop_source(rule, {"s": state, "p": params, "m": month})
+    return load_generated(source, f"{fn.__module__.rsplit('.', 1)[-1]}_{fn.__name__}").each_settler
+
+
 class Run:
     """What ``month()`` calls for per-settler passes; subclasses decide how they execute."""
 
@@ -115,9 +225,8 @@ class Run:
     def view(self, state: State) -> Any:
         return state_view(self.mech, state)
 
-    def each(self, rule: Any, kernel: Callable[..., Any], state: State, p: Any, m: Any,
-             key: np.uint64 | None = None) -> np.uint64:
-        """Apply ``rule`` to every settler (``kernel`` is its compiled loop); returns the key it drew with.
+    def each(self, rule: Any, state: State, p: Any, m: Any, key: np.uint64 | None = None) -> np.uint64:
+        """Apply ``rule`` to every settler; returns the key it drew with.
 
         ``key``: reuse a key of an earlier pass of the same month (passes whose draw slots differ), else a
         fresh one is drawn from the mechanism's stream.
@@ -128,10 +237,10 @@ class Run:
 class KernelRun(Run):
     """The engine: one compiled call per pass."""
 
-    def each(self, rule: Any, kernel: Callable[..., Any], state: State, p: Any, m: Any,
-             key: np.uint64 | None = None) -> np.uint64:
+    def each(self, rule: Any, state: State, p: Any, m: Any, key: np.uint64 | None = None) -> np.uint64:
         key = seed(self.rng) if key is None else key
-        kernel(key, self.view(state), p, m)
+        fields = state_fields(self.mech)
+        loop_kernel(rule, fields, p._fields, m._fields)(key, state.arrays(fields), tuple(p), tuple(m), counter())
         return key
 
 
@@ -142,8 +251,7 @@ class AgentRun(Run):
         super().__init__(mech, rng)
         self.agents = agents
 
-    def each(self, rule: Any, kernel: Callable[..., Any], state: State, p: Any, m: Any,
-             key: np.uint64 | None = None) -> np.uint64:
+    def each(self, rule: Any, state: State, p: Any, m: Any, key: np.uint64 | None = None) -> np.uint64:
         key = seed(self.rng) if key is None else key
         view, ctr, fn = self.view(state), counter(), python_rule(rule)
         p, m = numpy_scalars(p), numpy_scalars(m)

@@ -22,9 +22,8 @@ and can be read there.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import sys
+import ast
+import importlib
 from collections.abc import Sequence
 from functools import cache
 from types import ModuleType
@@ -46,7 +45,9 @@ from sim.codes import (
     UNEMPLOYED,
     UNKNOWN,
 )
-from sim.declare import INDICATOR_KINDS, Indicator, Mechanism, Quantity, quantity, rule
+from sim.declare import INDICATOR_KINDS, Indicator, Mechanism, Quantity, python_rule, quantity, rule
+from sim.engine import ByIndex, function_body
+from sim.jit import load_generated
 from sim.mechanisms.ties import support_tie_count
 
 AGE_EDGES = (15, 30, 40, 50, 60)  # bins: <15 | 15-29 | 30-39 | 40-49 | 50-59 | 60+
@@ -76,21 +77,21 @@ GROUP_MATRIX = _group_matrix()
 
 
 @rule
-def cell_of(i, s, t):
-    """Cell (sex x age band x years since arrival) of settler ``i`` at month ``t``.
+def cell_of(t, female, birth_month, arrival_month):
+    """Cell (sex x age band x years since arrival) of a settler at month ``t``.
 
     Age band = number of ``AGE_EDGES`` at or below the age in whole years (0 = under 15); years since
     arrival = whole years since the arrival month, 0 (first year) to 5 (6+), 0 before arrival.
     """
-    age_months = t - s.birth_month[i]
-    since = t - s.arrival_month[i]
+    age_months = t - birth_month
+    since = t - arrival_month
     band = 0
     for edge in AGE_EDGES:
         band += age_months >= 12 * edge
     years = 0
     for k in range(1, N_YEARS):
         years += since >= 12 * k
-    return (s.female[i] * N_AGE + band) * N_YEARS + years
+    return (female * N_AGE + band) * N_YEARS + years
 
 
 # ---------------------------------------------------------------- populations (who an indicator counts)
@@ -103,24 +104,24 @@ def in_south_korea(i, s, t, p):
 @quantity(reads=("status", "labour"))
 def settled(i, s, t, p):
     """In South Korea and past Hanawon (all ages)."""
-    return s.status[i] == IN_SK and s.labour[i] != HANAWON
+    return (s.status[i] == IN_SK) & (s.labour[i] != HANAWON)
 
 
 @quantity(reads=("status", "labour", "birth_month"))
 def survey(i, s, t, p):
     """The survey population: settled and aged 15 or over."""
-    return s.status[i] == IN_SK and s.labour[i] != HANAWON and t - s.birth_month[i] >= 12 * SURVEY_MIN_AGE
+    return (s.status[i] == IN_SK) & (s.labour[i] != HANAWON) & (t - s.birth_month[i] >= 12 * SURVEY_MIN_AGE)
 
 
 @quantity(reads=("status", "exit_month"))
 def died_past_year(i, s, t, p):
-    return s.status[i] == DIED and s.exit_month[i] > t - PAST_YEAR_MONTHS
+    return (s.status[i] == DIED) & (s.exit_month[i] > t - PAST_YEAR_MONTHS)
 
 
 @quantity(reads=("status",))
 def away(i, s, t, p):
     """Abroad (confirmed or not), returned North or out of contact."""
-    return s.status[i] == UNKNOWN or s.status[i] == ABROAD or s.status[i] == RETURNED_NORTH
+    return (s.status[i] == UNKNOWN) | (s.status[i] == ABROAD) | (s.status[i] == RETURNED_NORTH)
 
 
 # ---------------------------------------------------------------- per-settler quantities
@@ -143,29 +144,29 @@ def unemployed(i, s, t, p):
 
 @quantity(reads=("labour",))
 def in_labour_force(i, s, t, p):
-    return s.labour[i] == EMPLOYED or s.labour[i] == UNEMPLOYED
+    return (s.labour[i] == EMPLOYED) | (s.labour[i] == UNEMPLOYED)
 
 
 @quantity(reads=("labour",))
 def inactive(i, s, t, p):
     """Neither employed nor unemployed (trainees included)."""
-    return not (s.labour[i] == EMPLOYED or s.labour[i] == UNEMPLOYED)
+    return (s.labour[i] != EMPLOYED) & (s.labour[i] != UNEMPLOYED)
 
 
 @quantity(reads=("labour", "job_type"))
 def regular_job(i, s, t, p):
-    return s.labour[i] == EMPLOYED and s.job_type[i] == REGULAR
+    return (s.labour[i] == EMPLOYED) & (s.job_type[i] == REGULAR)
 
 
 @quantity(reads=("labour", "job_type"))
 def day_labour_job(i, s, t, p):
-    return s.labour[i] == EMPLOYED and s.job_type[i] == DAY_LABOUR
+    return (s.labour[i] == EMPLOYED) & (s.job_type[i] == DAY_LABOUR)
 
 
 @quantity(reads=("labour", "wage"), integer=False)
 def wage_if_employed(i, s, t, p):
-    """The wage of the employed, 0 for others."""
-    return np.float64(s.wage[i]) if s.labour[i] == EMPLOYED else 0.0
+    """The wage of the employed, 0 for others (quantities use & | and flags as numbers: no branches)."""
+    return np.float64(s.wage[i]) * (s.labour[i] == EMPLOYED)
 
 
 @quantity(reads=("satisfied",))
@@ -212,18 +213,18 @@ def ideation_past_year(i, s, t, p):
 @quantity(reads=("settler_ties", "sk_ties", "mentor_left", "lives_alone"))
 def no_one_to_ask(i, s, t, p):
     """No settler or South Korean tie, mentor or household member (``support_tie_count`` = 0)."""
-    return support_tie_count(i, s) == 0
+    return support_tie_count(s.settler_ties[i], s.sk_ties[i], s.mentor_left[i], s.lives_alone[i]) == 0
 
 
 @quantity(reads=("depression", "ptsd"), uses=("depression_threshold", "ptsd_threshold"))
 def in_need(i, s, t, p):
     """Major depression or probable PTSD."""
-    return s.depression[i] > p.depression_threshold or s.ptsd[i] > p.ptsd_threshold
+    return (s.depression[i] > p.depression_threshold) | (s.ptsd[i] > p.ptsd_threshold)
 
 
 @quantity(reads=("depression", "ptsd", "counselling_left"), uses=("depression_threshold", "ptsd_threshold"))
 def in_need_counselled(i, s, t, p):
-    return (s.depression[i] > p.depression_threshold or s.ptsd[i] > p.ptsd_threshold) and s.counselling_left[i] > 0
+    return ((s.depression[i] > p.depression_threshold) | (s.ptsd[i] > p.ptsd_threshold)) & (s.counselling_left[i] > 0)
 
 
 @quantity(reads=("sk_ties",))
@@ -372,6 +373,9 @@ class Layout:
             for q in (ind.numerator, ind.denominator):
                 if q is None or (ind.among.name, q.name) in self.rows:
                     continue
+                if q is counted:  # 1 for everyone: the population's own size
+                    self.rows[(ind.among.name, q.name)] = self.rows[(ind.among.name, ind.among.name)]
+                    continue
                 if q.integer:
                     self.rows[(ind.among.name, q.name)] = ("int", counts)
                     counts += 1
@@ -397,36 +401,65 @@ class Layout:
         return tuple(dict.fromkeys(u for q in self.quantities.values() for u in q.uses))
 
 
-def kernel_source(layout: Layout) -> str:
-    """Python source of the compiled pass for ``layout`` (one loop over settlers, a branch per population)."""
+def quantity_expression(q: Quantity, fields: dict[str, tuple[str, ...]]) -> str:
+    """The expression a quantity returns, as source with the views indexed (``sim.engine.ByIndex``)."""
+    where = f"{q.module}.{q.name}"
+    body = function_body(python_rule(q.fn), ["i", "s", "t", "p"], where)
+    if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
+        raise ValueError(f"{where}: a quantity is fn(i, s, t, p) with one 'return <expression>'")
+    return f"({ast.unparse(ByIndex(where, fields).visit(body[0].value))})"
+
+
+def kernel_source(layout: Layout, fields: dict[str, tuple[str, ...]]) -> str:
+    """Python source of the compiled pass for ``layout``: one loop over settlers, a branch per population,
+    with each quantity's expression written in (numba compiles a call that passes the view slower).
+    ``fields``: the field names of the views ``s`` and ``p``, which the pass receives as plain tuples."""
+    modules = list(dict.fromkeys(q.module for q in layout.quantities.values()))
     lines = ['"""Generated by sim/indicators.py from the indicator declarations: do not edit."""', "",
-             "import numpy as np", "", "from sim.jit import kernel", "from sim.indicators import cell_of", ""]
-    names: dict[str, str] = {}
-    for q in layout.quantities.values():
-        alias = f"q_{q.name}"
-        names[q.name] = alias
-        lines.append(f"from {q.module} import {q.name} as _{alias}")
-    lines.append("")
-    for q in layout.quantities.values():
-        lines.append(f"{names[q.name]} = _{names[q.name]}.fn")
-    lines += ["", "", "@kernel", "def cell_quantities(t, s, p):",
-              '    """Per-cell sums at month t: counts (int64) and sums (float64), one pass over settlers."""',
-              f"    counts = np.zeros(({max(layout.n_counts, 1)}, {N_CELLS}), dtype=np.int64)",
-              f"    sums = np.zeros(({max(layout.n_sums, 1)}, {N_CELLS}))",
-              "    for i in range(s.status.size):",
-              "        c = -1"]
+             "import importlib", "", "import numpy as _np", "", "from sim.jit import kernel as _kernel", "",
+             f"for _module in {modules!r}:",
+             "    globals().update({k: v for k, v in vars(importlib.import_module(_module)).items()",
+             "                      if not k.startswith('__')})", "", "",
+             "@_kernel", "def cell_quantities(t, s, p):",
+             '    """Per-cell sums at month t: counts (int64) and sums (float64)."""',
+             f"    counts = _np.zeros(({max(layout.n_counts, 1)}, {N_CELLS}), dtype=_np.int64)",
+             f"    sums = _np.zeros(({max(layout.n_sums, 1)}, {N_CELLS}))",
+             f"    # s: {', '.join(fields['s'])}",
+             f"    # p: {', '.join(fields['p'])}",
+             f"    for i in range(s[{fields['s'].index('status')}].size):"]
+    # who is in which population, before any store (a store to counts could alias a column and force reloads)
     for pop in layout.populations:
-        lines.append(f"        if {names[pop.name]}(i, s, t, p):")
-        lines.append("            if c < 0:")
-        lines.append("                c = cell_of(i, s, t)")
-        for (pname, qname), (kind, r) in layout.rows.items():
-            if pname != pop.name:
-                continue
+        lines.append(f"        in_{pop.name} = {quantity_expression(pop, fields)}")
+    lines.append(f"        if not ({' | '.join('in_' + pop.name for pop in layout.populations)}):")
+    lines.append("            continue")
+    cell = ast.unparse(ByIndex("cell", fields).visit(ast.parse(
+        "cell_of(t, s.female[i], s.birth_month[i], s.arrival_month[i])", mode="eval")).body)
+    lines.append(f"        c = {cell}")
+    for pop in layout.populations:
+        rows = [(qname, kind, r) for (pname, qname), (kind, r) in layout.rows.items() if pname == pop.name]
+        lines.append(f"        if in_{pop.name}:")
+        rows = [(q, kind, r) for q, kind, r in rows if q == pop.name or q != counted.name]  # counted: the size row
+        for qname, _, _ in rows:  # every value first, then the sums
+            if qname != pop.name:
+                lines.append(f"            v_{qname} = {quantity_expression(layout.quantities[qname], fields)}")
+        for qname, kind, r in rows:
             target = "counts" if kind == "int" else "sums"
-            value = "1" if qname == pop.name else f"{names[qname]}(i, s, t, p)"
-            lines.append(f"            {target}[{r}, c] += {value}")
+            lines.append(f"            {target}[{r}, c] += {'1' if qname == pop.name else 'v_' + qname}")
     lines.append("    return counts, sums")
     return "\n".join(lines) + "\n"
+
+
+def _check_globals(layout: Layout) -> None:
+    """Quantities of different modules are written into one generated module: their global names must agree."""
+    seen: dict[str, tuple[str, Any]] = {}
+    for module in dict.fromkeys(q.module for q in layout.quantities.values()):
+        for name, value in vars(importlib.import_module(module)).items():
+            if name.startswith("__"):
+                continue
+            if name in seen and seen[name][1] is not value and not isinstance(value, ModuleType):
+                raise ValueError(f"indicator quantities: the name {name!r} means different things in "
+                                 f"{seen[name][0]} and {module}")
+            seen.setdefault(name, (module, value))
 
 
 class Compiled:
@@ -435,7 +468,9 @@ class Compiled:
     def __init__(self, indicators: Sequence[Indicator]) -> None:
         self.layout = Layout(indicators)
         self.declaration = Mechanism(name="indicators", reads=self.layout.reads, uses=self.layout.uses)
-        self.kernel = _load_kernel(kernel_source(self.layout))
+        _check_globals(self.layout)
+        self.fields = {"s": self.layout.reads, "p": self.declaration.parameter_names}
+        self.kernel = load_generated(kernel_source(self.layout, self.fields), "indicators").cell_quantities
         num, den, mult = [], [], []
         for ind in self.layout.indicators:
             pop = ind.among.name
@@ -448,38 +483,15 @@ class Compiled:
 
     def compute(self, state: Any, t: int, p: Any, scale: float) -> np.ndarray:
         """All indicators at month ``t``, shape (indicators, groups); NaN where undefined."""
-        from sim.engine import param_view, state_view
+        from sim.engine import param_view
 
-        counts, sums = self.kernel(t, state_view(self.declaration, state), param_view(self.declaration, p))
+        counts, sums = self.kernel(t, state.arrays(self.fields["s"]), tuple(param_view(self.declaration, p)))
         acc = np.concatenate([counts[: self.layout.n_counts].astype(np.float64), sums[: self.layout.n_sums]])
         num = acc[self.num_rows] @ GROUP_MATRIX
         den = acc[self.den_rows] @ GROUP_MATRIX
         out = self.multiplier[:, None] * _ratio(num, den)
         out[self.is_count] = scale * num[self.is_count]
         return out
-
-
-def _load_kernel(source: str) -> Any:
-    """Import the generated source from a file in the kernel cache folder (so numba caches it like the others)."""
-    from sim.jit import cache_dir
-
-    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
-    name = f"sim_generated_indicators_{digest}"
-    if name in sys.modules:
-        return sys.modules[name].cell_quantities
-    folder = cache_dir() / "generated"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.py"
-    if not path.exists() or path.read_text(encoding="utf-8") != source:
-        tmp = path.with_suffix(f".{np.random.default_rng().integers(1 << 62)}.tmp")
-        tmp.write_text(source, encoding="utf-8")
-        tmp.replace(path)  # atomic: another process may be writing the same file
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module: ModuleType = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module.cell_quantities
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -10,6 +10,8 @@ stream of the month).
 * ``error_model="numpy"``: division by zero gives inf/nan as in numpy instead of raising, and
   the loops carry no zero checks.
 * ``nogil=True``: kernels release the GIL (threads of a Dask worker can run them side by side).
+* ``@view_kernel``: the same, for loops that pass the state and parameter views to per-settler rules,
+  compiled without reference counting (see below); they take their outputs as arguments.
 
 Numba keys a kernel's cache on its own source file only, so a kernel would keep stale code after
 a change to something it inlines or reads from another module (``sim.kernel_random``, the codes,
@@ -27,8 +29,11 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import sys
+import tempfile
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 import numba
 from numba import njit
@@ -87,5 +92,36 @@ def cache_dir() -> Path:
     return here
 
 
+def load_generated(source: str, stem: str) -> ModuleType:
+    """Import generated kernel source from a file in this version's cache folder, so numba caches it like the others.
+
+    The file is named after ``stem`` and a hash of the source, written atomically (other processes may be
+    writing the same file) and kept for reading: it is the code that runs.
+    """
+    digest = hashlib.sha256(source.encode()).hexdigest()[:12]
+    name = f"sim_generated_{stem}_{digest}"
+    if name in sys.modules:
+        return sys.modules[name]
+    folder = cache_dir() / "generated"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.py"
+    if not path.exists() or path.read_text(encoding="utf-8") != source:
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(source)
+        os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 numba.config.CACHE_DIR = str(cache_dir())
 kernel = njit(cache=True, error_model="numpy", nogil=True)
+# A kernel that passes the named-tuple views (sim.engine) to functions (rules, quantities). It is compiled without
+# numba's reference counting (NRT): with it, every array of a view is increfed and decrefed (atomically) at each
+# call, about 200 ns a settler, slower than the rule itself. Such kernels cannot allocate arrays: their outputs
+# and the draw counter are passed in. (numba's ``_nrt`` option; a kernel that allocates fails to compile.)
+view_kernel = njit(cache=True, error_model="numpy", nogil=True, _nrt=False)

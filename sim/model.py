@@ -15,6 +15,7 @@ it rests on are in ``sim/data`` (copied from the project's shared domain folder)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -28,7 +29,6 @@ from sim.declare import Mechanism
 from sim.params import Parameters
 from sim.state import PENDING, State
 
-import os  # noqa: E402
 _POSITION = bool(os.environ.get("RESETTLE_POSITION_STREAMS"))  # TEMPORARY
 STREAM_BLOCK_BITS = 64  # numbers each (month, mechanism) may draw: 2**64, far beyond any month's use
 STREAM_MONTH_BITS = 32  # months a run may hold before the block of a stream id's next month would overlap

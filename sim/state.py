@@ -56,12 +56,25 @@ class State:
     """
 
     def __init__(self, n: int) -> None:
+        object.__setattr__(self, "_tuples", {})
         self.n = int(n)
         for name, (dtype, initial, _) in COLUMNS.items():
             setattr(self, name, np.full(self.n, initial, dtype=dtype))
         # row indices as np.intp: numpy indexes with intp directly (int32 index arrays cost a conversion each use)
         self.tie_a = np.zeros(0, dtype=np.intp)
         self.tie_b = np.zeros(0, dtype=np.intp)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+        for fields in [f for f in self._tuples if name in f]:  # views holding the replaced array are stale
+            del self._tuples[fields]
+
+    def arrays(self, fields: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+        """The arrays of ``fields`` (columns, ``tie_a``, ``tie_b``) as a tuple, kept until an array is replaced."""
+        cached = self._tuples.get(fields)
+        if cached is None:
+            cached = self._tuples[fields] = tuple(getattr(self, f) for f in fields)
+        return cached
 
     def add_ties(self, a: np.ndarray, b: np.ndarray) -> None:
         """Append undirected ties (self-ties dropped)."""

@@ -26,8 +26,7 @@ import numpy as np
 
 from sim.codes import ABROAD, DIED, HANAWON, IN_SK, INACTIVE, LEFT, NEVER, NO_JOB, RETURNED_NORTH, UNKNOWN
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
-from sim.jit import kernel
-from sim.kernel_random import counter, uniform_at
+from sim.kernel_random import uniform_at
 from sim.mechanisms.ties import support_tie_count
 
 if TYPE_CHECKING:
@@ -106,55 +105,47 @@ DECLARATION = Mechanism(
     slots=Slot,
 )
 
-# t: model month; oldest: earliest birth month among those who can die (shape (1,)), filled by the first pass;
-# death_bound: the monthly death probability at that age, which bounds everyone's
-Month = collections.namedtuple("Month", ["t", "oldest", "death_bound"])
+# t: model month; death_bound: the monthly death probability of the oldest settler of the run, which bounds everyone's
+Month = collections.namedtuple("Month", ["t", "death_bound"])
 
 
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
-    """Confirmations and finds; then deaths and moves of the living (two passes with one key)."""
-    m = Month(clock.month, np.full(1, np.iinfo(np.int32).max, dtype=np.int64), 0.0)
-    key = run.each(confirm_or_find, _each_confirm, s, p, m)  # before deaths: the found can die this month
-    # mortality rises with age, so the oldest settler's rate bounds everyone's: a uniform above that bound
-    # is no death, and the settler's own rate (a power and an exponential) is computed only below it
-    m = m._replace(death_bound=monthly_death(clock.month, m.oldest[0], p))
-    run.each(settler_month, _each_settler, s, p, m, key=key)
+    """Confirmations and finds, then deaths and moves of the living, settler by settler."""
+    # mortality rises with age, so the oldest settler's rate bounds everyone's: a uniform above that bound is no
+    # death, and the settler's own rate (a power and an exponential) is computed only below it
+    oldest = int(s.birth_month.min()) if s.n else 0
+    bound = monthly_death(clock.month, oldest, p.annual_death_at_birth, p.gompertz_b)
+    run.each(settler_month, s, p, Month(clock.month, bound))
 
 
 @rule
-def monthly_death(t, birth_month, p):
+def monthly_death(t, birth_month, annual_death_at_birth, gompertz_b):
     """Monthly probability of death (Gompertz annual hazard, capped at 1, spread over 12 months)."""
-    annual = min(1.0, p.annual_death_at_birth * math.exp(p.gompertz_b * (t - birth_month) / 12))
+    annual = min(1.0, annual_death_at_birth * math.exp(gompertz_b * (t - birth_month) / 12))
     return 1 - (1 - annual) ** (1 / 12)
 
 
 @rule
-def confirm_or_find(i, key, s, p, m, ctr):
-    """Settler ``i`` abroad may be confirmed as gone; a missing one may be found; the oldest at risk is noted."""
+def settler_month(i, key, s, p, m, ctr):
+    """Settler ``i``: confirmed abroad or found; then death (natural or by suicide, and whether unclaimed), else a move."""
     if s.status[i] == ABROAD and uniform_at(ctr, key, i, Slot.CONFIRMED) < p.abroad_confirmed_rate:
         s.status[i] = LEFT
     elif s.status[i] == UNKNOWN and uniform_at(ctr, key, i, Slot.FOUND) < p.regain_contact_rate:
-        s.status[i] = IN_SK
-    if s.status[i] == IN_SK or s.status[i] == UNKNOWN:
-        m.oldest[0] = min(m.oldest[0], s.birth_month[i])
-
-
-@rule
-def settler_month(i, key, s, p, m, ctr):
-    """Death (natural or by suicide, and whether unclaimed), else a move, of settler ``i``."""
+        s.status[i] = IN_SK  # found before deaths: the found can die this month
     status = s.status[i]
     if status != IN_SK and status != UNKNOWN:
         return
     t = m.t
     u = uniform_at(ctr, key, i, Slot.DEATH)
-    natural = u < m.death_bound and u < monthly_death(t, s.birth_month[i], p)
+    natural = u < m.death_bound and u < monthly_death(t, s.birth_month[i], p.annual_death_at_birth, p.gompertz_b)
     by_suicide = s.last_ideation[i] == t and uniform_at(ctr, key, i, Slot.SUICIDE) < p.suicide_rate_ideation
     if natural or by_suicide:
-        isolated = (support_tie_count(i, s) <= p.isolated_max_ties and s.lives_alone[i]) or status == UNKNOWN
+        ties = support_tie_count(s.settler_ties[i], s.sk_ties[i], s.mentor_left[i], s.lives_alone[i])
+        isolated = (ties <= p.isolated_max_ties and s.lives_alone[i]) or status == UNKNOWN
         unclaimed = p.unclaimed_isolated if isolated else p.unclaimed_connected
         s.death_unclaimed[i] = uniform_at(ctr, key, i, Slot.UNCLAIMED) < unclaimed
         s.suicide[i] = by_suicide
-        leave(i, DIED, t, s)
+        leave(i, DIED, t, s.status, s.exit_month, s.labour, s.job_type, s.wage, s.counselling_left)
         return
     if status != IN_SK or s.labour[i] == HANAWON:
         return
@@ -167,33 +158,21 @@ def settler_month(i, key, s, p, m, ctr):
         p_return = p.return_north_rate * x
         p_lose = p.lose_contact_rate * (1 + (p.lose_contact_distrust_multiplier - 1) * (1 - np.float64(s.trust[i])))
         if u < p_emigrate:
-            leave(i, ABROAD, t, s)
+            leave(i, ABROAD, t, s.status, s.exit_month, s.labour, s.job_type, s.wage, s.counselling_left)
         elif u < p_emigrate + p_return:
-            leave(i, RETURNED_NORTH, t, s)
+            leave(i, RETURNED_NORTH, t, s.status, s.exit_month, s.labour, s.job_type, s.wage, s.counselling_left)
         elif u < p_emigrate + p_return + p_lose:
             s.status[i] = UNKNOWN
 
 
 @rule
-def leave(i, new_status, t, s):
+def leave(i, new_status, t, status, exit_month, labour, job_type, wage, counselling_left):
     """Settler ``i`` leaves the population at month ``t`` (loses job and counselling)."""
-    s.status[i] = new_status
-    s.exit_month[i] = t
-    s.labour[i] = INACTIVE
-    s.job_type[i] = NO_JOB
-    s.wage[i] = 0.0
-    s.counselling_left[i] = 0
+    status[i] = new_status
+    exit_month[i] = t
+    labour[i] = INACTIVE
+    job_type[i] = NO_JOB
+    wage[i] = 0.0
+    counselling_left[i] = 0
 
 
-@kernel
-def _each_confirm(key, s, p, m):
-    ctr = counter()
-    for i in range(s.status.size):
-        confirm_or_find(i, key, s, p, m, ctr)
-
-
-@kernel
-def _each_settler(key, s, p, m):
-    ctr = counter()
-    for i in range(s.status.size):
-        settler_month(i, key, s, p, m, ctr)

@@ -49,7 +49,7 @@ from sim.codes import (
 )
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, policy, rule
 from sim.jit import kernel
-from sim.kernel_random import counter, uniform_at
+from sim.kernel_random import uniform_at
 
 if TYPE_CHECKING:
     from sim.clock import Clock
@@ -210,20 +210,19 @@ Month = collections.namedtuple("Month", ["t", "born_by", "general_wage", "contac
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     """One month of the labour market for every settler past Hanawon who is old enough to work."""
     t = clock.month
-    m = Month(t, t - 12 * p.school_leaving_age, inputs.general_wage(clock.year, p.wage_growth_per_year),
-              employed_contacts(run.view(s)))  # counted on the labour states at the month's start
-    run.each(settler_month, _each_settler, s, p, m)
+    contacts = np.zeros(s.n, dtype=np.int32)
+    employed_contacts(s.tie_a, s.tie_b, s.labour, contacts)  # counted on the labour states at the month's start
+    m = Month(t, t - 12 * p.school_leaving_age, inputs.general_wage(clock.year, p.wage_growth_per_year), contacts)
+    run.each(settler_month, s, p, m)
 
 
 @kernel
-def employed_contacts(s: Any) -> np.ndarray:
-    """Employed settler contacts of each settler (on the tie list), shape (n,) int32."""
-    contacts = np.zeros(s.labour.size, dtype=np.int32)
-    for e in range(s.tie_a.size):
-        a, b = s.tie_a[e], s.tie_b[e]
-        contacts[a] += s.labour[b] == EMPLOYED
-        contacts[b] += s.labour[a] == EMPLOYED
-    return contacts
+def employed_contacts(tie_a, tie_b, labour, contacts):
+    """Adds to ``contacts`` (shape (n,), zeros) each settler's employed settler contacts on the tie list."""
+    for e in range(tie_a.size):
+        a, b = tie_a[e], tie_b[e]
+        contacts[a] += labour[b] == EMPLOYED
+        contacts[b] += labour[a] == EMPLOYED
 
 
 @rule
@@ -315,7 +314,8 @@ def settler_month(i, key, s, p, m, ctr):
                 labour = EMPLOYED
                 s.job_type[i] = offer
                 s.tenure[i] = 0
-                s.wage[i] = starting_wage(i, s, p, m.general_wage * ratio)
+                s.wage[i] = starting_wage(m.general_wage * ratio, s.productivity[i], s.credentials[i], s.dialect[i],
+                                          s.female[i], p.credential_wage_premium, p.dialect_wage_premium, p.female_wage_gap)
 
     s.labour[i] = labour
 
@@ -328,15 +328,10 @@ def settler_month(i, key, s, p, m, ctr):
 
 
 @rule
-def starting_wage(i, s, p, base):
-    """Starting wage of settler ``i``: ``base`` (general wage x job-type ratio) times the individual premiums."""
-    log_premium = (np.float64(s.productivity[i]) + p.credential_wage_premium * s.credentials[i]
-                   + p.dialect_wage_premium * s.dialect[i] - p.female_wage_gap * s.female[i])
+def starting_wage(base, productivity, credentials, dialect, female, credential_wage_premium, dialect_wage_premium,
+                  female_wage_gap):
+    """Starting wage: ``base`` (general wage x job-type ratio) times the individual premiums."""
+    log_premium = (np.float64(productivity) + credential_wage_premium * credentials
+                   + dialect_wage_premium * dialect - female_wage_gap * female)
     return base * math.exp(log_premium)
 
-
-@kernel
-def _each_settler(key, s, p, m):
-    ctr = counter()
-    for i in range(s.status.size):
-        settler_month(i, key, s, p, m, ctr)

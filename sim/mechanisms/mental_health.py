@@ -28,8 +28,7 @@ import numpy as np
 
 from sim.codes import EMPLOYED, IN_SK, NEVER, PAST_YEAR_MONTHS, UNEMPLOYED
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
-from sim.jit import kernel
-from sim.kernel_random import at, counter, standard_normal, uniform_at
+from sim.kernel_random import at, standard_normal, uniform_at
 from sim.mechanisms.ties import support_tie_count
 
 if TYPE_CHECKING:
@@ -138,7 +137,7 @@ Month = collections.namedtuple("Month", ["t"])
 
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     """One month of mental health for every settler in South Korea (Hanawon included)."""
-    run.each(settler_month, _each_settler, s, p, Month(clock.month))
+    run.each(settler_month, s, p, Month(clock.month))
 
 
 @rule
@@ -151,7 +150,7 @@ def settler_month(i, key, s, p, m, ctr):
     s.ptsd[i] = min(1.0, max(0.0, s.ptsd[i] * p.ptsd_kept_per_month - p.ptsd_treatment_per_month * treated))
     ptsd = s.ptsd[i]  # the stored (float32) value from here on
 
-    ties = support_tie_count(i, s)
+    ties = support_tie_count(s.settler_ties[i], s.sk_ties[i], s.mentor_left[i], s.lives_alone[i])
     lonely_target = 1 / (1 + ties / p.loneliness_half_ties)
     s.loneliness[i] = s.loneliness[i] + p.loneliness_adjust_rate * (lonely_target - s.loneliness[i])
     loneliness = s.loneliness[i]
@@ -182,14 +181,8 @@ def settler_month(i, key, s, p, m, ctr):
     s.satisfied[i] = index > 0
 
 
-@kernel
-def _each_settler(key, s, p, m):
-    ctr = counter()
-    for i in range(s.status.size):
-        settler_month(i, key, s, p, m, ctr)
 
-
-@kernel
+@rule
 def below_expit(u, logit):
     """``u < 1 / (1 + exp(-logit))``, exactly, mostly without computing the exp (which is slow per settler).
 

@@ -31,8 +31,7 @@ import numpy as np
 
 from sim.codes import EMPLOYED, HANAWON, IN_SK, TRAINING
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
-from sim.jit import kernel
-from sim.kernel_random import counter, uniform_at
+from sim.kernel_random import uniform_at
 from sim.mechanisms.arrival import hanawon_months
 
 if TYPE_CHECKING:
@@ -101,7 +100,7 @@ Month = collections.namedtuple("Month", ["t", "born_by"])  # model month; latest
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     """One month of money for every settler past Hanawon old enough to have a budget (dependants have none)."""
     t = clock.month
-    run.each(settler_month, _each_settler, s, p, Month(t, t - 12 * p.school_leaving_age))
+    run.each(settler_month, s, p, Month(t, t - 12 * p.school_leaving_age))
 
 
 @rule
@@ -149,9 +148,3 @@ def settler_month(i, key, s, p, m, ctr):
     s.income[i] = income
     s.money_stress[i] = min(1.0, max(0.0, 1 - (s.cash[i] - s.debt[i]) / (p.stress_buffer_months * costs)))
 
-
-@kernel
-def _each_settler(key, s, p, m):
-    ctr = counter()
-    for i in range(s.status.size):
-        settler_month(i, key, s, p, m, ctr)

@@ -110,7 +110,7 @@ Month = collections.namedtuple("Month", ["t", "p_flagged", "p_unflagged", "deman
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     """Courses count down; outreach contacts and trust; counselling demand against finite capacity."""
     t = clock.month
-    n, n_protected, n_flagged, in_care = _count_down_and_tally(run.view(s), p, t)
+    n, n_protected, n_flagged, in_care = count_down_and_tally(run.view(s), p, t)
     if n == 0:
         return
     # outreach: a share ``outreach_targeting`` of the contacts goes to flagged settlers, keeping the total fixed
@@ -119,15 +119,15 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     p_unflagged = min(1.0, p.outreach_contacts_per_month * (1 - p.outreach_targeting))
     p_flagged = min(1.0, p.outreach_contacts_per_month * ((1 - p.outreach_targeting) + boost))
     m = Month(t, p_flagged, p_unflagged, np.empty(n, dtype=np.int64), np.zeros(1, dtype=np.int64))
-    key = run.each(settler_month, _each_settler, s, p, m)
+    key = run.each(settler_month, s, p, m)
     # counselling demand against capacity: when demand exceeds the free slots, a random subset starts
     slots = p.counselling_slots_per_1000 * n / PER_1000 - in_care
-    _allocate(key, s.status.size, slots, m.demand, int(m.n_demand[0]), s.counselling_left, p.counselling_course_months)
+    _allocate(key, s.n, slots, m.demand, int(m.n_demand[0]), s.counselling_left, p.counselling_course_months)
 
 
 @kernel
-def _count_down_and_tally(s, p, t):
-    """Running courses count down (everyone); counts of the settled, the protected, the flagged and those in care."""
+def count_down_and_tally(s, p, t):
+    """Every running course counts down; counts of the settled, the protected, the flagged among them, those in care."""
     n = n_protected = n_flagged = in_care = 0
     for i in range(s.status.size):
         if s.counselling_left[i] > 0:
@@ -138,20 +138,21 @@ def _count_down_and_tally(s, p, t):
         in_care += s.counselling_left[i] > 0
         if s.protection_until[i] > t:
             n_protected += 1
-            n_flagged += flagged(i, s, p)
+            need = in_need(s.depression[i], s.ptsd[i], p.depression_threshold, p.ptsd_threshold)
+            n_flagged += flagged(need, s.loneliness[i], s.labour[i], p.outreach_loneliness_flag)
     return n, n_protected, n_flagged, in_care
 
 
 @rule
-def in_need(i, s, p):
+def in_need(depression, ptsd, depression_threshold, ptsd_threshold):
     """Major depression or probable PTSD."""
-    return (s.depression[i] > p.depression_threshold) | (s.ptsd[i] > p.ptsd_threshold)
+    return (depression > depression_threshold) | (ptsd > ptsd_threshold)
 
 
 @rule
-def flagged(i, s, p):
+def flagged(need, loneliness, labour, outreach_loneliness_flag):
     """Flagged at risk by crisis monitoring: in need, lonely or unemployed."""
-    return in_need(i, s, p) | (s.loneliness[i] > p.outreach_loneliness_flag) | (s.labour[i] == UNEMPLOYED)
+    return need | (loneliness > outreach_loneliness_flag) | (labour == UNEMPLOYED)
 
 
 @rule
@@ -159,11 +160,12 @@ def settler_month(i, key, s, p, m, ctr):
     """Outreach contact and trust of settler ``i``; whether they join this month's counselling demand."""
     if s.status[i] != IN_SK or s.labour[i] == HANAWON:
         return
-    need = in_need(i, s, p)
+    need = in_need(s.depression[i], s.ptsd[i], p.depression_threshold, p.ptsd_threshold)
     # check-ins reach settlers within their protection period (police officer and Hana Center)
     contacted = False
     if s.protection_until[i] > m.t:
-        contacted = uniform_at(ctr, key, i, Slot.CONTACT) < (m.p_flagged if flagged(i, s, p) else m.p_unflagged)
+        at_risk = flagged(need, s.loneliness[i], s.labour[i], p.outreach_loneliness_flag)
+        contacted = uniform_at(ctr, key, i, Slot.CONTACT) < (m.p_flagged if at_risk else m.p_unflagged)
     monitoring = contacted and uniform_at(ctr, key, i, Slot.MONITORING) < p.outreach_surveillance_share
     supportive = contacted and not monitoring
     trust = s.trust[i] + p.trust_gain_support * (1 - np.float64(s.trust[i])) * supportive
@@ -174,18 +176,12 @@ def settler_month(i, key, s, p, m, ctr):
         s.last_contact[i] = m.t
 
     if need and s.counselling_left[i] == 0:
-        asks = s.hana_registered[i] and (uniform_at(ctr, key, i, Slot.HELP)
-                                         < p.help_seeking_base * (s.trust[i] / p.trust_initial) * (1 - np.float64(s.loneliness[i])))
+        help_seeking = p.help_seeking_base * (s.trust[i] / p.trust_initial) * (1 - np.float64(s.loneliness[i]))
+        asks = s.hana_registered[i] and uniform_at(ctr, key, i, Slot.HELP) < help_seeking
         if asks or (supportive and uniform_at(ctr, key, i, Slot.REFERRAL) < p.referral_on_contact):
             m.demand[m.n_demand[0]] = i
             m.n_demand[0] += 1
 
-
-@kernel
-def _each_settler(key, s, p, m):
-    ctr = counter()
-    for i in range(s.status.size):
-        settler_month(i, key, s, p, m, ctr)
 
 
 @kernel

@@ -100,7 +100,7 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
         b = settled[run.rng.integers(0, settled.size, a.size)]
         s.add_ties(a, b)
     _count_ties(s.tie_a, s.tie_b, s.settler_ties)
-    run.each(settler_month, _each_settler, s, p, Month(clock.month))
+    run.each(settler_month, s, p, Month(clock.month))
 
 
 @kernel
@@ -158,14 +158,12 @@ def settler_month(i, key, s, p, m, ctr):
     s.mentor_left[i] -= mentored
 
 
-@kernel
-def _each_settler(key, s, p, m):
-    ctr = counter()
-    for i in range(s.status.size):
-        settler_month(i, key, s, p, m, ctr)
-
 
 @rule
-def support_tie_count(i, s):
-    """People settler ``i`` can ask for help: settler and South Korean ties, a mentor, a household member."""
-    return np.int64(s.settler_ties[i]) + s.sk_ties[i] + (s.mentor_left[i] > 0) + (not s.lives_alone[i])
+def support_tie_count(settler_ties, sk_ties, mentor_left, lives_alone):
+    """People a settler can ask for help: settler and South Korean ties, a mentor, a household member.
+
+    Called with one settler's values (``support_tie_count(s.settler_ties[i], ...)``): helpers take values,
+    not views (numba compiles a call that passes a whole view slower than the rule itself).
+    """
+    return np.int64(settler_ties) + sk_ties + (mentor_left > 0) + (not lives_alone)
