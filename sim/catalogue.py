@@ -30,6 +30,7 @@ from sim.declare import Column, Indicator, Mechanism, Param
 BUILTIN = ("arrival", "labour", "money", "ties", "mental_health", "support", "exits")
 PLUGINS_ENV = "RESETTLE_MECHANISMS"
 STREAM_ID_BITS = 32  # sim.model packs (stream id, month) into PCG64's 128-bit jump
+BITS_PER_BYTE = 8
 
 
 class CatalogueError(Exception):
@@ -39,7 +40,7 @@ class CatalogueError(Exception):
 @cache
 def stream_id(name: str) -> int:
     """A mechanism's random-stream number: the first 32 bits of the SHA-256 of its name (stable across versions)."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[: STREAM_ID_BITS // 8], "big")
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[: STREAM_ID_BITS // BITS_PER_BYTE], "big")
 
 
 def plugin_names() -> tuple[str, ...]:

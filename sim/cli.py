@@ -17,6 +17,10 @@ import pandas as pd
 from sim.scenario import ScenarioError, load_scenario
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
+CALIBRATE_SIZE, VALIDATE_SIZE = (4000, 3), (5000, 10)  # default (settlers, replicates) of calibrate / validate
+CALIBRATE_BUDGET = 200  # default evaluations of calibrate
+TABLE_COLUMN_WIDTH, TABLE_WIDTH = 90, 250  # characters of resettle params' printed table
 DEFAULT_RESULTS = Path("results")
 SUMMARY_INDICATORS = ("labour_force_participation", "employment_rate", "unemployment_rate", "mean_monthly_wage",
                       "life_satisfaction", "discrimination_past_year", "livelihood_benefit_recipients",
@@ -239,7 +243,7 @@ def add_calibration_commands(sub: argparse._SubParsersAction) -> None:
     val = sub.add_parser("validate", help="hold the historical replay against the published figures",
                          description="Replay history with the current parameters; print and write, for each target, "
                                      "observed, simulated mean and 95% CI, tolerance and whether it is within.")
-    for p, size, reps in ((cal, 4000, 3), (val, 5000, 10)):
+    for p, size, reps in ((cal, *CALIBRATE_SIZE), (val, *VALIDATE_SIZE)):
         p.add_argument("--targets", type=Path, help="targets CSV (default: sim/data/targets.csv)")
         p.add_argument("--population", type=_positive("settlers"), default=size, help=f"settlers simulated (default {size})")
         p.add_argument("--replicates", type=_positive("replicates"), default=reps, help=f"replicates (default {reps})")
@@ -247,7 +251,7 @@ def add_calibration_commands(sub: argparse._SubParsersAction) -> None:
                        "another for validate)")
         p.add_argument("--workers", type=_positive("workers"), default=1, help="local processes (default 1)")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
-    cal.add_argument("--budget", type=_positive("evaluations"), default=200,
+    cal.add_argument("--budget", type=_positive("evaluations"), default=CALIBRATE_BUDGET,
                      help="model evaluations at most (each runs all replicates; default 200)")
     cal.add_argument("--out", type=Path, help="output file (default: sim/data/calibration.json, used by the model)")
     cal.set_defaults(func=cmd_calibrate)
@@ -307,7 +311,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     if args.csv:
         df.to_csv(sys.stdout, index=False)
         return EXIT_OK
-    with pd.option_context("display.max_rows", None, "display.max_colwidth", 90, "display.width", 250):
+    with pd.option_context("display.max_rows", None, "display.max_colwidth", TABLE_COLUMN_WIDTH, "display.width", TABLE_WIDTH):
         print(df.to_string(index=False))
     return EXIT_OK
 
@@ -325,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as err:  # a failure, not bad input: one line, traceback on demand
         if os.environ.get("RESETTLE_DEBUG"):
             raise

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200  # calendar years a date may name (a typo guard, not a model limit)
+
 
 @dataclass(frozen=True)
 class Clock:
@@ -36,7 +38,7 @@ def parse_year_month(text: str) -> tuple[int, int]:
         year, month = int(year_s), int(month_s)
     except ValueError:
         raise ValueError(f"expected a date as YYYY-MM, got {text!r}") from None
-    if not (1 <= month <= 12) or not (1900 <= year <= 2200):
+    if not (1 <= month <= 12) or not (EARLIEST_YEAR <= year <= LATEST_YEAR):
         raise ValueError(f"expected a date as YYYY-MM with month 1-12, got {text!r}")
     return year, month
 

@@ -51,7 +51,7 @@ from scipy import stats
 
 from sim import indicators
 from sim.params import PARAM_BY_NAME, suggest
-from sim.scenario import Scenario, ScenarioError, _describe, _read_yaml, load_scenario, validate_dict
+from sim.scenario import MAX_REPLICATES, MAX_SEED, Scenario, ScenarioError, _describe, _read_yaml, load_scenario, validate_dict
 
 DEFAULT_HORIZONS = (12, 36, 60)
 NOT_FACTORS = ("name", "description", "seed", "replicates", "changes")
@@ -59,6 +59,8 @@ INTEGER_KEYS = ("population.size", "months")
 DESIGN_ALIASES = {"lhs": "latin_hypercube", "latin-hypercube": "latin_hypercube", "full_factorial": "factorial",
                   "saltelli": "sobol"}
 NORMAL_DEFAULT_SDS = 4.0  # a normal factor without bounds is truncated at mean +- 4 sd
+MAX_STEPS, MAX_POINTS = 10_000, 1_000_000  # values of a factor's range; points of a sampled design
+MAX_SAMPLER_SEED = 2**32 - 1  # scipy's samplers take 32-bit seeds
 
 
 class ExperimentError(ScenarioError):
@@ -71,7 +73,7 @@ class Factor(BaseModel):
     model_config = ConfigDict(extra="forbid")
     values: list[Any] | None = Field(default=None, min_length=1)
     range: tuple[float, float] | None = None
-    steps: int | None = Field(default=None, ge=2, le=10_000)
+    steps: int | None = Field(default=None, ge=2, le=MAX_STEPS)
     distribution: Literal["uniform", "loguniform", "normal"] | None = None
     low: float | None = None
     high: float | None = None
@@ -150,8 +152,8 @@ class Factor(BaseModel):
 class Design(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["factorial", "latin_hypercube", "sobol"] = "factorial"
-    points: int | None = Field(default=None, ge=1, le=1_000_000, description="sampled points (lhs) or base N (sobol)")
-    seed: int = Field(default=0, ge=0, le=2**32 - 1, description="seed of the sampler (not of the model)")
+    points: int | None = Field(default=None, ge=1, le=MAX_POINTS, description="sampled points (lhs) or base N (sobol)")
+    seed: int = Field(default=0, ge=0, le=MAX_SAMPLER_SEED, description="seed of the sampler (not of the model)")
 
     @model_validator(mode="before")
     @classmethod
@@ -189,8 +191,8 @@ class ExperimentSpec(BaseModel):
     set: dict[str, Any] = Field(default_factory=dict, description="fixed overrides of the base, dotted keys")
     factors: dict[str, Factor] = Field(min_length=1)
     design: Design = Field(default_factory=Design)
-    replicates: int | None = Field(default=None, ge=1, le=10_000)
-    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    replicates: int | None = Field(default=None, ge=1, le=MAX_REPLICATES)
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     indicators: list[str] | None = None
     groups: list[str] = Field(default_factory=lambda: ["all"])
     horizons: list[int] | None = Field(default=None, min_length=1)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 EARLIEST_ARRIVAL_YEAR = 1990  # assumption: spreads the table's "1998 and before" row over 1990-1998
+FIRST_YEAR_BY_YEAR = 1999  # arrivals_by_year.csv's first row counts everyone up to 1998
 
 
 def data_path(name: str):
@@ -45,7 +46,7 @@ def arrivals_by_year() -> pd.DataFrame:
     rows = []
     for rec in read_csv("arrivals_by_year.csv").itertuples():
         if rec.period == "1998_and_before":
-            years = list(range(EARLIEST_ARRIVAL_YEAR, 1999))
+            years = list(range(EARLIEST_ARRIVAL_YEAR, FIRST_YEAR_BY_YEAR))
         elif "-" in str(rec.period):
             lo, hi = (int(x) for x in str(rec.period).split("-"))
             years = list(range(lo, hi + 1))

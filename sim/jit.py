@@ -41,6 +41,7 @@ from numba import njit
 PACKAGE = Path(__file__).resolve().parent
 CACHE_PREFIX = "numba-"
 CACHE_ENV = "RESETTLE_CACHE_DIR"
+HASH_DIGITS = 16  # hex digits of the model hash
 PLUGINS_ENV = "RESETTLE_MECHANISMS"  # as sim.catalogue.PLUGINS_ENV (read here before the catalogue exists)
 
 
@@ -66,7 +67,7 @@ def model_hash() -> str:
     for path in _plugin_files():
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return digest.hexdigest()[:HASH_DIGITS]
 
 
 source_hash = model_hash  # the former name

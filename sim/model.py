@@ -15,7 +15,6 @@ it rests on are in ``sim/data`` (copied from the project's shared domain folder)
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -27,9 +26,9 @@ from sim.agents import Settler
 from sim.clock import Clock, parse_year_month
 from sim.declare import Mechanism
 from sim.params import Parameters
+from sim.scenario import DEFAULT_MONTHS, MAX_SEED
 from sim.state import PENDING, State
 
-_POSITION = bool(os.environ.get("RESETTLE_POSITION_STREAMS"))  # TEMPORARY
 STREAM_BLOCK_BITS = 64  # numbers each (month, mechanism) may draw: 2**64, far beyond any month's use
 STREAM_MONTH_BITS = 32  # months a run may hold before the block of a stream id's next month would overlap
 STREAM_ID_SHIFT = STREAM_BLOCK_BITS + STREAM_MONTH_BITS  # PCG64 jumps by (stream id, month, draw) in 32 + 32 + 64 bits
@@ -77,7 +76,7 @@ class ResettlementModel(mesa.Model):
     """
 
     def __init__(self, *, n_settlers: int = 1000, mode: str = "cohort", start: str = "2024-01",
-                 months: int = 60, represents: float | None = None, female_share: float | None = None,
+                 months: int = DEFAULT_MONTHS, represents: float | None = None, female_share: float | None = None,
                  policy_changes: Iterable[tuple[int, Mapping[str, float]]] = (), agent_views: bool = True,
                  mechanisms: Sequence[Mechanism] | None = None, rng: Any = None, **parameters: float) -> None:
         super().__init__(rng=rng)
@@ -91,7 +90,7 @@ class ResettlementModel(mesa.Model):
         # one random stream per (month, mechanism), all derived from the model's seed and keyed by the mechanism's
         # name: when two scenarios diverge in one mechanism, or a mechanism is added, the others still draw the
         # same numbers (common random numbers stay paired)
-        self._stream_root = np.random.PCG64(int(self.rng.integers(2**63))).state
+        self._stream_root = np.random.PCG64(int(self.rng.integers(MAX_SEED))).state
         self._stream = np.random.Generator(np.random.PCG64(0))  # reused: re-positioned for each (month, mechanism)
         self.scale = self.layout.represents / max(1, self.state.n)
         self._changes: dict[int, dict[str, float]] = {}
@@ -143,14 +142,14 @@ class ResettlementModel(mesa.Model):
         t = self.clock.month
         if t in self._changes:
             self.p = self.p.replace(**self._changes[t])
-        for k, mech in enumerate(self.mechanisms):
-            stream = self.stream(t, mech.name) if not _POSITION else self._position_stream(t, k)
+        for mech in self.mechanisms:
+            stream = self.stream(t, mech.name)
             if per_agent:
                 self._create_agents()  # settlers who arrived earlier in the month are agents for what follows
                 mech.month(engine.AgentRun(mech, stream, self._agents_by_row), self.state,
                            engine.param_view(mech, self.p), self.clock)
             else:
-                engine.step(mech, self.state, self.p, stream, self.clock)
+                engine.run_month(mech, self.state, self.p, stream, self.clock)
         if self.agent_views:
             self._create_agents()
         self.clock = Clock(t + 1, self.clock.origin_year, self.clock.origin_month)
@@ -163,11 +162,6 @@ class ResettlementModel(mesa.Model):
         self._stream.bit_generator.state = self._stream_root
         sid = catalogue.stream_id(mechanism)
         self._stream.bit_generator.advance((sid << STREAM_ID_SHIFT) | (month << STREAM_BLOCK_BITS))
-        return self._stream
-
-    def _position_stream(self, month: int, k: int) -> np.random.Generator:  # TEMPORARY: the old keying, for checks
-        self._stream.bit_generator.state = self._stream_root
-        self._stream.bit_generator.advance(((month << 8) + k) << 64)
         return self._stream
 
     def _create_agents(self) -> None:

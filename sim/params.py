@@ -37,6 +37,7 @@ _POLICY, _BEHAVIOUR = POLICY, BEHAVIOUR
 
 
 CALIBRATION_FILE = "calibration.json"  # in sim/data: written by ``resettle calibrate``
+SUGGEST_CUTOFF = 0.6  # difflib similarity from which an unknown name gets a "did you mean"
 
 
 def _calibrated(params: tuple[Param, ...]) -> tuple[Param, ...]:
@@ -65,7 +66,7 @@ BEHAVIOUR_NAMES: tuple[str, ...] = tuple(p.name for p in PARAMS if p.kind == _BE
 
 def suggest(name: str, choices: Iterator[str] | list[str] | tuple[str, ...]) -> str:
     """A ' (did you mean ...?)' suffix for an unknown name, or ''."""
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=SUGGEST_CUTOFF)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

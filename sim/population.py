@@ -127,8 +127,6 @@ def draw_background(state: Any, idx: np.ndarray, p: Any, rng: np.random.Generato
     state.birth_month[idx] = state.arrival_month[idx] - age_months
     age = age_months // 12
 
-    rng.random(n)  # TEMPORARY (refactor check): the former occupation draw
-    rng.choice(3, size=n, p=np.array([0.15, 0.75, 0.10]) / 1.0)  # TEMPORARY: the former education draw
     state.health_limit[idx] = rng.random(n) < prof["health_limit"]["share"]
     state.trauma[idx] = _beta(rng, prof["trauma"]["mean"], prof["trauma"]["concentration"], n)
     state.dialect[idx] = _beta(rng, prof["dialect"]["mean"], prof["dialect"]["concentration"], n)

@@ -32,6 +32,10 @@ from sim.clock import months_between, parse_year_month
 from sim.params import BEHAVIOUR_NAMES, PARAM_BY_NAME, POLICY_NAMES, suggest
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"  # a safe folder name: no separators, no '..' prefix
+DEFAULT_SIZE, MIN_SIZE, MAX_SIZE = 2000, 10, 5_000_000  # settlers: a sample below 10 has no groups to speak of
+DEFAULT_MONTHS, MAX_MONTHS = 60, 1200  # horizon: 5 years by default, at most a century
+DEFAULT_REPLICATES, MAX_REPLICATES = 10, 10_000
+DEFAULT_SEED, MAX_SEED = 20240101, 2**63 - 1  # seeds are 63-bit (sim.batch.seeds)
 
 
 class ScenarioError(Exception):
@@ -55,7 +59,7 @@ Behaviour = create_model("Behaviour", __config__=ConfigDict(extra="forbid"), **_
 class PopulationSpec(BaseModel):
     model_config = _strict
     mode: Literal["cohort", "population"] = "cohort"
-    size: int = Field(default=2000, ge=10, le=5_000_000, description="settlers simulated")
+    size: int = Field(default=DEFAULT_SIZE, ge=MIN_SIZE, le=MAX_SIZE, description="settlers simulated")
     represents: float | None = Field(default=None, gt=0, description="real persons the sample stands for")
     female_share: float | None = Field(default=None, ge=0, le=1, description="share of women (cohort mode)")
 
@@ -82,9 +86,9 @@ class Scenario(BaseModel):
     description: str = ""
     population: PopulationSpec = Field(default_factory=PopulationSpec)
     start: str = "2024-01"
-    months: int = Field(default=60, ge=1, le=1200)
-    replicates: int = Field(default=10, ge=1, le=10_000)
-    seed: int = Field(default=20240101, ge=0, le=2**63 - 1)
+    months: int = Field(default=DEFAULT_MONTHS, ge=1, le=MAX_MONTHS)
+    replicates: int = Field(default=DEFAULT_REPLICATES, ge=1, le=MAX_REPLICATES)
+    seed: int = Field(default=DEFAULT_SEED, ge=0, le=MAX_SEED)
     policy: Policy = Field(default_factory=Policy)  # type: ignore[valid-type]
     behaviour: Behaviour = Field(default_factory=Behaviour)  # type: ignore[valid-type]
     changes: list[Change] = Field(default_factory=list)

@@ -3,7 +3,7 @@
 ``compute`` accumulates per-cell numerators and denominators in one compiled pass and sums cells
 into groups; here the same indicators are recomputed from the columns directly: group membership
 from ages and arrival months in whole years, shares and means with ``pandas.groupby``, "no one
-to ask when sick" from ``sim.mechanisms.ties.support_ties``. Models are small and short.
+to ask when sick" from ``tests/mirrors.support_ties``. Models are small and short.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from mirrors import cells, support_ties
 
 from sim import indicators
-from sim.mechanisms.ties import support_ties
+from sim.codes import PAST_YEAR_MONTHS, SURVEY_MIN_AGE
 from sim.model import ResettlementModel
 from sim.state import DIED, EMPLOYED, HANAWON, IN_SK, State
 
@@ -31,11 +32,11 @@ def frame(s: State, t: int) -> pd.DataFrame:
                       labels=["<15", *indicators.AGE_LABELS]).astype(str),
         "years_since_arrival": np.where(years == 6, "6+", years.astype(str)),
         "in_sk": s.status == IN_SK,
-        "survey": (s.status == IN_SK) & (s.labour != HANAWON) & (age >= indicators.SURVEY_MIN_AGE),
+        "survey": (s.status == IN_SK) & (s.labour != HANAWON) & (age >= SURVEY_MIN_AGE),
         "employed": s.labour == EMPLOYED,
         "wage": s.wage.astype(np.float64),
         "no_one": support_ties(s) == 0,
-        "died_past_year": (s.status == DIED) & (s.exit_month > t - indicators.PAST_YEAR),
+        "died_past_year": (s.status == DIED) & (s.exit_month > t - PAST_YEAR_MONTHS),
     })
 
 
@@ -89,13 +90,13 @@ def test_indicators_match_a_groupby_of_the_columns(kw):
 
 
 def test_kernel_cells_match_cells():
-    """The kernel's cell of each settler is ``cells``: its per-cell stock of settlers in South Korea
-    is a bincount of ``cells`` over them."""
+    """The kernel's cell of each settler is the numpy ``cells`` (tests/mirrors.py): its per-cell stock of
+    settlers in South Korea is a bincount of ``cells`` over them."""
     model = ResettlementModel(n_settlers=800, months=30, rng=6, mode="population", agent_views=False)
     for _ in range(30):
         model.step()
     s, t = model.state, model.clock.month - 1
     out = indicators.compute(s, t, model.p, 1.0)
-    by_cell = np.bincount(indicators.cells(s, t)[s.status == IN_SK], minlength=indicators.N_CELLS)
+    by_cell = np.bincount(cells(s, t)[s.status == IN_SK], minlength=indicators.N_CELLS)
     k = indicators.INDICATOR_NAMES.index("population_in_south_korea")
     np.testing.assert_array_equal(out[k], by_cell @ indicators.GROUP_MATRIX)

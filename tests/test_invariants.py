@@ -16,17 +16,18 @@ the file fast; each example still runs every mechanism for 12-24 months.
 
 from __future__ import annotations
 
-from unittest import mock
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mirrors import count_ties
 
 from sim import indicators
 from sim.mechanisms import money
 from sim.model import ResettlementModel
-from sim.params import PARAM_BY_NAME, PARAMS, Parameters
+from sim.params import PARAM_BY_NAME, PARAMS
 from sim.state import (
     ABROAD,
     COLUMNS,
@@ -111,7 +112,7 @@ def check_state(s: State) -> None:
     if s.tie_a.size:
         assert s.tie_a.min() >= 0 and max(s.tie_a.max(), s.tie_b.max()) < s.n
         assert (s.tie_a != s.tie_b).all()
-    np.testing.assert_array_equal(s.settler_ties, s.count_ties())
+    np.testing.assert_array_equal(s.settler_ties, count_ties(s))
 
 
 def check_record(rec: np.ndarray) -> None:
@@ -134,14 +135,14 @@ def check_record(rec: np.ndarray) -> None:
 
 
 class MoneyLedger:
-    """Wraps ``money.step`` to check the money identity on every call."""
+    """Wraps the money mechanism's month to check the money identity on every call."""
 
     def __init__(self) -> None:
         self.calls = 0
         self.paid_out = 0
-        self.orig = money.step
+        self.orig = money.month
 
-    def __call__(self, s: State, p: Parameters, rng: np.random.Generator, clock) -> None:
+    def __call__(self, run, s: State, p, clock) -> None:
         t = clock.month
         adult = s.birth_month <= t - 12 * int(p.school_leaving_age)  # dependants have no budget of their own
         rows = (s.status == IN_SK) & (s.labour != HANAWON) & adult
@@ -154,7 +155,7 @@ class MoneyLedger:
                  + np.where(s.health_limit & (t >= s.medical_until), p.health_cost_10k_krw, 0.0))
         untouched = {name: getattr(s, name)[~rows].copy() for name in ("cash", "savings", "debt", "grant_left")}
 
-        self.orig(s, p, rng, clock)
+        self.orig(run, s, p, clock)
 
         change = (s.cash + s.savings - s.debt) - wealth
         expected = s.income.astype(np.float64) - payout - costs + match
@@ -168,11 +169,11 @@ class MoneyLedger:
 
 def run_checked(model: ResettlementModel) -> MoneyLedger:
     ledger = MoneyLedger()
-    with mock.patch.object(money, "step", ledger):
+    model.mechanisms = tuple(replace(m, month=ledger) if m.name == "money" else m for m in model.mechanisms)
+    check_state(model.state)
+    while model.running:
+        model.step()
         check_state(model.state)
-        while model.running:
-            model.step()
-            check_state(model.state)
     check_record(model.record)
     return ledger
 

@@ -16,11 +16,12 @@ import math
 
 import numpy as np
 import pytest
+from mirrors import count_ties, support_ties
 
+from sim import inputs
 from sim.mechanisms import arrival, exits, labour, mental_health, money, support, ties
 from sim.mechanisms.arrival import hanawon_months
 from sim.mechanisms.labour import employed_contacts, starting_wage
-from sim.mechanisms.ties import support_ties
 from sim.model import ResettlementModel
 from sim.params import MILLION_KRW, Parameters
 from sim.state import (
@@ -34,8 +35,6 @@ from sim.state import (
     LEFT,
     NO_JOB,
     PENDING,
-    PRIVATE_RENTAL,
-    PUBLIC_RENTAL,
     REGULAR,
     TEMPORARY,
     TRAINING,
@@ -131,15 +130,18 @@ def test_arrival_programme_offers_follow_coverage(clock, rng):
     np.testing.assert_allclose(s.dialect[took_course], 0.3 + p.dialect_course_gain, rtol=1e-5)
 
 
-def test_housing_subsidy_sets_housing_and_rent(clock, rng):
-    p_full = Parameters(housing_subsidy_million_krw=16)
-    p_none = Parameters(housing_subsidy_million_krw=0)
-    a, b = pending(10), pending(10)
-    arrival.step(a, p_full, rng, clock(0))
-    arrival.step(b, p_none, rng, clock(0))
-    assert (a.housing == PUBLIC_RENTAL).all() and (b.housing == PRIVATE_RENTAL).all()
-    np.testing.assert_allclose(a.rent, p_full.rent_public_10k_krw)
-    np.testing.assert_allclose(b.rent, p_none.rent_private_10k_krw)
+def test_housing_subsidy_sets_rent(clock, rng):
+    """Rent falls from the private to the public level in proportion to the subsidy, up to the full subsidy."""
+    rents = []
+    for subsidy in (0, 8, 16, 30):
+        s = pending(10)
+        p = Parameters(housing_subsidy_million_krw=subsidy)
+        arrival.step(s, p, rng, clock(0))
+        rents.append(float(s.rent[0]))
+    p = Parameters()
+    half = (p.rent_private_10k_krw + p.rent_public_10k_krw) / 2
+    np.testing.assert_allclose(rents, [p.rent_private_10k_krw, half, p.rent_public_10k_krw, p.rent_public_10k_krw],
+                               rtol=1e-6)
 
 
 def test_hanawon_classmates_become_ties(clock, rng):
@@ -147,7 +149,7 @@ def test_hanawon_classmates_become_ties(clock, rng):
     s = pending(N)
     p = Parameters(hanawon_peer_ties=3.0)
     arrival.step(s, p, rng, clock(0))
-    counts = s.count_ties()
+    counts = count_ties(s)
     assert abs(counts.mean() - 3.0) < 0.1
     assert (s.tie_a != s.tie_b).all()
 
@@ -308,7 +310,8 @@ def test_more_employed_contacts_bring_more_offers(make_state, clock, rng, params
     k = int(params.referral_contacts_cap)
     s.add_ties(np.repeat(rows[with_jobs], k), rng.choice(rows[workers], n * k))
     s.add_ties(np.repeat(rows[without_jobs], k), rng.choice(rows[idle], n * k))
-    contacts = employed_contacts(s)
+    contacts = np.zeros(s.n, dtype=np.int32)
+    employed_contacts(s.tie_a, s.tie_b, s.labour, contacts)
     assert (contacts[with_jobs] == k).all() and (contacts[without_jobs] == 0).all()
     labour.step(s, params, rng, clock(0))
     h = [hired(s, g) for g in (with_jobs, without_jobs, alone)]
@@ -399,19 +402,21 @@ def test_certificates_open_regular_jobs(make_state, clock, rng, params):
     assert reg[1] - reg[0] > 0.05
 
 
-def test_starting_wages_by_job_type_and_premiums(make_state, clock, params):
-    s = make_state(4, productivity=0.0)
-    s.credentials[1] = True
-    s.female[2] = True
-    rows = np.arange(4)
-    w_reg = starting_wage(s, params, rows, np.full(4, REGULAR), clock(0))
-    w_day = starting_wage(s, params, rows, np.full(4, DAY_LABOUR), clock(0))
-    w_tmp = starting_wage(s, params, rows, np.full(4, TEMPORARY), clock(0))
-    assert (w_reg > w_tmp).all() and (w_tmp > w_day).all()
-    assert w_reg[1] / w_reg[0] == pytest.approx(math.exp(params.credential_wage_premium), rel=1e-5)
-    assert w_reg[2] / w_reg[0] == pytest.approx(math.exp(-params.female_wage_gap), rel=1e-5)
-    later = starting_wage(s, params, rows, np.full(4, REGULAR), clock(120))
-    assert (later > w_reg).all()  # general wages grow
+def test_starting_wages_by_job_type_and_premiums(clock, params):
+    """The labour rule's own wage function: job-type ratios, credential premium, gender gap; general wages grow."""
+    def wage(ratio: float, month: int = 0, credentials: bool = False, female: bool = False) -> float:
+        base = inputs.general_wage(clock(month).year, params.wage_growth_per_year) * ratio
+        return starting_wage(base, 0.0, credentials, 0.5, female, params.credential_wage_premium,
+                             params.dialect_wage_premium, params.female_wage_gap)
+
+    w_reg, w_tmp, w_day = (wage(r) for r in (params.wage_ratio_regular, params.wage_ratio_temporary,
+                                             params.wage_ratio_day))
+    assert w_reg > w_tmp > w_day
+    assert wage(params.wage_ratio_regular, credentials=True) / w_reg == pytest.approx(
+        math.exp(params.credential_wage_premium), rel=1e-9)
+    assert wage(params.wage_ratio_regular, female=True) / w_reg == pytest.approx(math.exp(-params.female_wage_gap),
+                                                                               rel=1e-9)
+    assert wage(params.wage_ratio_regular, month=120) > w_reg  # general wages grow
 
 
 def test_discrimination_falls_with_dialect_and_effort(make_state, clock, rng, params):
@@ -451,7 +456,7 @@ def test_settler_ties_decay(make_state, clock, rng, params):
     before = s.tie_a.size
     ties.step(s, p, rng, clock(0))
     assert abs(s.tie_a.size / before - (1 - p.settler_tie_decay)) < 0.005
-    np.testing.assert_array_equal(s.settler_ties, s.count_ties())
+    np.testing.assert_array_equal(s.settler_ties, count_ties(s))
 
 
 def test_ties_end_when_a_settler_leaves(make_state, clock, rng, params):

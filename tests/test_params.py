@@ -19,9 +19,11 @@ from sim.params import (
     suggest,
 )
 
-MECHANISMS_DIR = Path(__file__).resolve().parents[1] / "sim" / "mechanisms"
-# numbers a mechanism may write inline: identities, "both ends of a tie" / the 1:1 match, months per year, "per 1000"
-PLAIN_NUMBERS = {0, 1, 2, 12, 1000}
+PACKAGE = Path(__file__).resolve().parents[1] / "sim"
+LAYOUT_PACKAGES = ("plots", "report")
+# numbers code may write inline: identities, "both ends of a tie" / the 1:1 match, months per year, percent,
+# "per 1000", a half (midpoints, rounding)
+PLAIN_NUMBERS = {0, 1, 2, 12, 100, 1000, 0.5}
 
 
 # ---------------------------------------------------------------- declarations
@@ -64,20 +66,40 @@ def test_params_table_rows():
     assert {"name", "kind", "default", "unit", "low", "high", "source"} <= set(rows[0])
 
 
-def test_mechanisms_have_no_magic_numbers():
-    """Numbers in a mechanism are parameters or named module constants (UPPER_CASE = value  # why)."""
+def _upper_names(node: ast.stmt) -> bool:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+    names = []
+    for t in targets:
+        if isinstance(t, ast.Name):
+            names.append(t.id)
+        elif isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts):
+            names += [e.id for e in t.elts]
+        else:
+            return False
+    return bool(names) and all(n.isupper() for n in names)
+
+
+def test_no_magic_numbers_in_the_package():
+    """Numbers in sim/ are parameters or named constants (UPPER_CASE = value  # why, at module or class level).
+
+    PLAIN_NUMBERS are allowed inline everywhere; the figure modules (sim/plots, sim/report) are left out:
+    their numbers are layout (sizes, fonts, transparency), not quantities of the model or its interface.
+    """
     offenders = []
-    for path in sorted(MECHANISMS_DIR.glob("*.py")):
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE)
+        if rel.parts[0] in LAYOUT_PACKAGES or "__pycache__" in rel.parts:
+            continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         named = set()
-        for node in tree.body:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-            if targets and all(isinstance(t, ast.Name) and t.id.isupper() for t in targets):
-                named |= {id(sub) for sub in ast.walk(node)}
+        for scope in [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef))]:
+            for node in scope.body:
+                if _upper_names(node):
+                    named |= {id(sub) for sub in ast.walk(node)}
         for node in ast.walk(tree):
             if (isinstance(node, ast.Constant) and type(node.value) in (int, float) and id(node) not in named
                     and node.value not in PLAIN_NUMBERS):
-                offenders.append(f"{path.name}:{node.lineno}: {node.value!r}")
+                offenders.append(f"{rel}:{node.lineno}: {node.value!r}")
     assert not offenders, "numbers to declare as parameters or named constants: " + ", ".join(offenders)
 
 

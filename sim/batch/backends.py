@@ -18,6 +18,7 @@ from itertools import islice
 from typing import Any, Protocol
 
 IN_FLIGHT_PER_WORKER = 2  # tasks queued per worker: keeps workers busy, the driver's memory flat
+MIN_IN_FLIGHT = 4  # tasks queued on a dask cluster however few threads it reports
 SCHEDULER_TIMEOUT_S = 10  # seconds to wait for a dask scheduler before giving up
 PRELOAD = ["sim.batch.preload"]  # imported once by the fork server, so workers start fast (kernels loaded)
 
@@ -135,7 +136,7 @@ class DaskBackend:
         from distributed import as_completed
 
         it = iter(tasks)
-        limit = max(4, self.workers * IN_FLIGHT_PER_WORKER)
+        limit = max(MIN_IN_FLIGHT, self.workers * IN_FLIGHT_PER_WORKER)
         pending: dict[Any, Any] = {}
         queue = as_completed(loop=self.client.loop)
 

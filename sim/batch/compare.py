@@ -26,6 +26,7 @@ from sim.batch.runner import CONFIDENCE, RunResult, run_scenario
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
 DEFAULT_HORIZONS = (12, 36, 60)  # months after start: 1, 3 and 5 years
+COLUMN = 10  # characters of a scenario's name in the printed table's header
 COLUMNS = ["scenario", "indicator", "group", "horizon", "base_mean", "mean", "diff", "ci_low", "ci_high", "n"]
 
 
@@ -152,7 +153,7 @@ def format_comparison(result: CompareResult, indicator_names: Iterable[str], gro
         name = other.scenario.name
         lines.append(f"{name} vs {base.scenario.name} ({group}; {len(base.seeds)} paired replicates, "
                      f"{base.scenario.population.size} settlers; difference and 95% CI)")
-        lines.append(f"  {'indicator':34s} {'month':>5s} {'base':>10s} {name[:10]:>10s} {'diff':>10s}   "
+        lines.append(f"  {'indicator':34s} {'month':>5s} {'base':>10s} {name[:COLUMN]:>10s} {'diff':>10s}   "
                      f"{'95% CI':23s}")
         rows = t[t.scenario == name].copy()
         rows["order"] = rows.indicator.map({n: i for i, n in enumerate(wanted)})

@@ -32,6 +32,7 @@ from sim.scenario import Scenario, load_scenario
 from sim.state import LABOUR_NAMES, PENDING, STATUS_NAMES
 
 CONFIDENCE = 0.95
+SECONDS_DIGITS = 3  # run times are written to the millisecond
 MID_YEAR_MONTH = 6  # surveys are taken mid-year: annual indicators are read at the end of June
 SETTLER_COLUMNS = ("wage", "depression", "ptsd", "loneliness", "settler_ties", "sk_ties")
 
@@ -112,7 +113,7 @@ class RunResult:
             "replicate_seeds": self.seeds,
             "workers": self.workers,
             "started": self.started,
-            "seconds": round(self.seconds, 3),
+            "seconds": round(self.seconds, SECONDS_DIGITS),
             "versions": store.versions(),
             "git_commit": store.git_commit(),
             "indicators": {i.name: {"unit": i.unit, "definition": i.definition} for i in indicators.INDICATORS},
@@ -144,13 +145,12 @@ def mid_year_months(start: str, months: int) -> dict[int, int]:
 
 def tidy(records: np.ndarray) -> pd.DataFrame:
     """(replicates, months, indicators, groups) -> long DataFrame, NaN values dropped."""
-    r, m, k, g = records.shape
-    idx = np.indices((r, m, k, g)).reshape(4, -1)
+    rep, month, ind, grp = np.indices(records.shape).reshape(records.ndim, -1)
     df = pd.DataFrame({
-        "replicate": idx[0].astype(np.int32),
-        "month": (idx[1] + 1).astype(np.int32),
-        "indicator": pd.Categorical.from_codes(idx[2], indicators.INDICATOR_NAMES),
-        "group": pd.Categorical.from_codes(idx[3], indicators.GROUPS),
+        "replicate": rep.astype(np.int32),
+        "month": (month + 1).astype(np.int32),
+        "indicator": pd.Categorical.from_codes(ind, indicators.INDICATOR_NAMES),
+        "group": pd.Categorical.from_codes(grp, indicators.GROUPS),
         "value": records.reshape(-1),
     })
     return df[df.value.notna()].reset_index(drop=True)

@@ -16,6 +16,8 @@ from typing import Any
 import pandas as pd
 
 PACKAGES = ("mesa", "numpy", "pandas", "scipy", "pydantic", "pyarrow")
+SHARED_FILE_MODE = 0o666  # read-write for all, less the umask (as files written directly)
+GIT_TIMEOUT_S = 5  # seconds to wait for git when recording provenance
 
 
 @contextmanager
@@ -27,7 +29,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; results are meant to be shared
+        os.chmod(tmp, SHARED_FILE_MODE & ~_umask())  # mkstemp creates 0600; results are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -72,11 +74,11 @@ def git_commit() -> str | None:
     """The commit of the working tree the package runs from, or None outside git."""
     here = Path(__file__).resolve().parent
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=GIT_TIMEOUT_S)
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
         return None
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                           capture_output=True, text=True, timeout=5).stdout.strip()
+                           capture_output=True, text=True, timeout=GIT_TIMEOUT_S).stdout.strip()
     return out.stdout.strip() + ("-dirty" if dirty else "")

@@ -40,13 +40,14 @@ from tqdm import tqdm
 from sim import indicators
 from sim.batch import store
 from sim.batch.backends import make_backend
-from sim.batch.runner import CONFIDENCE, run_replicate
+from sim.batch.runner import CONFIDENCE, SECONDS_DIGITS, run_replicate
 from sim.batch.seeds import replicate_seeds
 from sim.experiment import Experiment, _plain, load_experiment
 
 DEFAULT_RESULTS = Path("results")
 RUN_COLUMNS = ("indicator", "group", "horizon", "value")
 SUMMARY_KEYS = ["indicator", "group", "horizon"]
+HASH_DIGITS = 16  # hex digits of run ids and design hashes (64 bits: collisions out of reach)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def execute_run(model_kwargs: dict[str, Any], seed: int, horizons: list[int], in
 def run_id(model_kwargs: dict[str, Any], seed: int, keep: dict[str, Any]) -> str:
     """Hash of the resolved model parameters, the seed and the cells kept (16 hex digits)."""
     text = json.dumps({"model": model_kwargs, "seed": seed, "keep": keep}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hashlib.sha256(text.encode()).hexdigest()[:HASH_DIGITS]
 
 
 @dataclass
@@ -159,7 +160,7 @@ def sweep(experiment: Experiment | str | Path, *, out: str | Path | None = None,
         for r, s in enumerate(seeds):
             tasks.append(RunTask(run_id(kwargs, s, keep), int(point), r, s, (kwargs, s, horizons, ind_idx, grp_idx)))
     unique = list({t.run_id: t for t in tasks}.values())
-    design_hash = hashlib.sha256(json.dumps([t.run_id for t in tasks]).encode()).hexdigest()[:16]
+    design_hash = hashlib.sha256(json.dumps([t.run_id for t in tasks]).encode()).hexdigest()[:HASH_DIGITS]
 
     previous = _read_manifest(out)
     if previous and previous.get("design_hash") != design_hash and progress:
@@ -189,7 +190,7 @@ def sweep(experiment: Experiment | str | Path, *, out: str | Path | None = None,
         return {**base_manifest, "status": status,
                 "counts": {"runs": len(tasks), "unique_runs": len(unique), "done": reused + computed,
                            "failed": len(failures), "computed": computed, "reused": reused},
-                "seconds": round(time.perf_counter() - t0, 3),
+                "seconds": round(time.perf_counter() - t0, SECONDS_DIGITS),
                 "failures": [{k: f[k] for k in ("run", "point", "replicate", "seed", "error")} for f in failures]}
 
     out.mkdir(parents=True, exist_ok=True)
@@ -248,7 +249,7 @@ def _complete(path: Path) -> bool:
 
 
 def _write_run(path: Path, values: np.ndarray, inds: list[str], groups: list[str], horizons: list[int]) -> None:
-    h, k, g = np.indices(values.shape).reshape(3, -1)
+    h, k, g = np.indices(values.shape).reshape(values.ndim, -1)
     df = pd.DataFrame({"indicator": np.asarray(inds)[k], "group": np.asarray(groups)[g],
                        "horizon": np.asarray(horizons, dtype=np.int32)[h], "value": values.reshape(-1)})
     store.write_parquet(path, df[df.value.notna()])

@@ -28,7 +28,7 @@ from scipy.optimize import least_squares
 from tqdm import tqdm
 
 from sim.batch import store
-from sim.batch.runner import run_replicate
+from sim.batch.runner import MID_YEAR_MONTH, run_replicate
 from sim.batch.seeds import replicate_seeds
 from sim.calibration import targets as tg
 from sim.clock import months_between, parse_year_month
@@ -40,6 +40,9 @@ METHOD = "scipy.optimize.least_squares (trust-region reflective) on common rando
 STEP = 0.04  # finite-difference step, share of a parameter's fitting bounds
 RESTARTS = 4  # least-squares restarts from the best point while they still gain
 RESTART_GAIN = 0.02  # a restart must cut the cost by this share for another one to follow
+CALIBRATION_POPULATION, CALIBRATION_REPLICATES, CALIBRATION_BUDGET = 4000, 4, 200  # default run size and budget
+TOLERANCE, GRADIENT_TOLERANCE = 1e-3, 1e-4  # least squares stops on these (unit-cube steps, cost changes)
+PARAMETER_DIGITS, FIT_DIGITS = 8, 4  # decimals written to calibration.json
 
 # name -> (low, high, log scale): fitting bounds of the behaviour parameters without a direct source
 FITTED: dict[str, tuple[float, float, bool]] = {
@@ -90,12 +93,12 @@ class Problem:
     targets: pd.DataFrame
     names: tuple[str, ...]
     bounds: Mapping[str, tuple[float, float, bool]]
-    replicates: int = 4
+    replicates: int = CALIBRATION_REPLICATES
     fixed: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         last = max(tg.years_needed(self.targets))
-        months = months_between(parse_year_month(self.scenario.start), (last, 6)) + 1
+        months = months_between(parse_year_month(self.scenario.start), (last, MID_YEAR_MONTH)) + 1
         if months < 1:
             raise ValueError(f"targets end in {last}, before the replay starts ({self.scenario.start})")
         self.scenario = self.scenario.with_overrides(months=months)
@@ -203,19 +206,19 @@ class CalibrationResult:
             "evaluations": self.evaluations,
             "status": self.status,
             "fitted": list(self.problem.names),
-            "parameters": {k: round(v, 8) for k, v in self.values.items()},
+            "parameters": {k: round(v, PARAMETER_DIGITS) for k, v in self.values.items()},
             "priors": {k: PARAM_BY_NAME[k].prior if PARAM_BY_NAME[k].prior is not None else PARAM_BY_NAME[k].default
                        for k in self.problem.names},
             "bounds": {k: list(self.problem.bounds[k][:2]) for k in self.problem.names},
             "fixed": "every other parameter keeps its declared default (sources in `resettle params`)",
             "fit": {
-                "cost": round(self.cost, 4),
+                "cost": round(self.cost, FIT_DIGITS),
                 "within": int(fit.within.sum()),
                 "targets": len(fit),
                 "mean_relative_difference": round(float(tg.relative_difference(self.simulated,
-                                                                              self.problem.targets).mean()), 4),
+                                                                              self.problem.targets).mean()), FIT_DIGITS),
             },
-            "targets": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
+            "targets": [{k: (round(v, FIT_DIGITS) if isinstance(v, float) else v) for k, v in row.items()}
                         for row in fit.drop(columns=["standardised"]).assign(
                             within=fit.within.astype(bool)).to_dict(orient="records")],
         }
@@ -225,7 +228,8 @@ class CalibrationResult:
         return Path(path)
 
 
-def default_problem(targets: str | Path | pd.DataFrame | None = None, population: int = 4000, replicates: int = 4,
+def default_problem(targets: str | Path | pd.DataFrame | None = None, population: int = CALIBRATION_POPULATION,
+                    replicates: int = CALIBRATION_REPLICATES,
                     names: Sequence[str] | None = None, scenario: str | Path | Scenario | None = None,
                     seed: int | None = None) -> Problem:
     """The project's calibration problem: the history replay against ``targets.csv``."""
@@ -236,7 +240,7 @@ def default_problem(targets: str | Path | pd.DataFrame | None = None, population
     return Problem(sc, t, names, {n: FITTED[n] for n in names}, replicates)
 
 
-def calibrate(problem: Problem, budget: int = 200, workers: int = 1, start: Mapping[str, float] | None = None,
+def calibrate(problem: Problem, budget: int = CALIBRATION_BUDGET, workers: int = 1, start: Mapping[str, float] | None = None,
               progress: bool = True, checkpoint: str | Path | None = None) -> CalibrationResult:
     """Fit ``problem.names`` to the targets; at most ``budget`` evaluations (each = all replicates).
 
@@ -279,7 +283,7 @@ def calibrate(problem: Problem, budget: int = 200, workers: int = 1, start: Mapp
         for _ in range(RESTARTS + 1):
             before = ev.best[0] if ev.best else np.inf
             out = least_squares(fun, ev.best[1] if ev.best else u0, jac=jac, bounds=(0.0, 1.0), method="trf",
-                                max_nfev=budget, xtol=1e-3, ftol=1e-3, gtol=1e-4)
+                                max_nfev=budget, xtol=TOLERANCE, ftol=TOLERANCE, gtol=GRADIENT_TOLERANCE)
             status = f"{out.message} ({ev.count} evaluations)"
             if checkpoint is not None and ev.best is not None:
                 _result(problem, ev, status).write(checkpoint)

@@ -27,6 +27,8 @@ TARGETS_FILE = "targets.csv"
 REQUIRED = ("indicator", "year", "value", "unit", "tolerance", "tolerance_kind", "model_indicator", "group",
             "since_year", "tolerance_justification", "source")
 KINDS = ("abs", "factor")
+RECORD_DIMS = 4  # replicates x months x indicators x groups
+COUNT_FLOOR = 0.1  # simulated counts are floored at this share of the observed one (log distance stays finite)
 
 
 class TargetsError(ValueError):
@@ -97,7 +99,7 @@ def extract(records: np.ndarray, start: str, targets: pd.DataFrame) -> np.ndarra
     ``records``: shape (replicates, months, indicators, groups) or (months, indicators, groups)
     of a run starting at ``start`` ("YYYY-MM"); it must record June of every year needed.
     """
-    rec = records[None] if records.ndim == 3 else records
+    rec = records[None] if records.ndim == RECORD_DIMS - 1 else records
     index = mid_year_months(start, rec.shape[1])
     out = np.empty((rec.shape[0], len(targets)))
     for j, row in enumerate(targets.itertuples()):
@@ -123,7 +125,7 @@ def standardised(simulated: np.ndarray, targets: pd.DataFrame) -> np.ndarray:
     tol = targets["tolerance"].to_numpy(float)
     is_factor = (targets["tolerance_kind"] == "factor").to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.log(np.maximum(simulated, obs / 10) / obs) / np.log(tol)
+        ratio = np.log(np.maximum(simulated, obs * COUNT_FLOOR) / obs) / np.log(tol)
     return np.where(is_factor, ratio, (simulated - obs) / tol)
 
 

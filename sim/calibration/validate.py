@@ -17,13 +17,15 @@ import pandas as pd
 from scipy import stats
 
 from sim.batch import store
-from sim.batch.runner import CONFIDENCE, run_scenario
+from sim.batch.runner import CONFIDENCE, MID_YEAR_MONTH, run_scenario
 from sim.calibration import targets as tg
 from sim.calibration.calibrate import HISTORY
 from sim.clock import months_between, parse_year_month
+from sim.plots.validation import figure
 from sim.scenario import Scenario, load_scenario
 
 VALIDATION_SEED = 20251231  # default base seed: other random streams than the calibration's (history.yaml's seed)
+VALIDATION_POPULATION, VALIDATION_REPLICATES = 5000, 10  # default run size: CIs of about a point on shares
 
 
 @dataclass
@@ -48,7 +50,8 @@ class Validation:
 
 
 def validate(targets: str | Path | pd.DataFrame | None = None, scenario: str | Path | Scenario | None = None, *,
-             population: int = 5000, replicates: int = 10, seed: int | None = None, workers: int = 1,
+             population: int = VALIDATION_POPULATION, replicates: int = VALIDATION_REPLICATES,
+             seed: int | None = None, workers: int = 1,
              progress: bool = True) -> Validation:
     """Run the historical replay with the current parameters and hold it against the targets.
 
@@ -57,7 +60,7 @@ def validate(targets: str | Path | pd.DataFrame | None = None, scenario: str | P
     t = targets if isinstance(targets, pd.DataFrame) else tg.load_targets(targets)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or HISTORY)
     last = max(tg.years_needed(t))
-    months = months_between(parse_year_month(sc.start), (last, 6)) + 1
+    months = months_between(parse_year_month(sc.start), (last, MID_YEAR_MONTH)) + 1
     seed = VALIDATION_SEED if seed is None else seed
     result = run_scenario(sc, replicates=replicates, seed=seed, workers=workers, population=population,
                           months=months, progress=progress)
@@ -82,41 +85,3 @@ def fit_table(sims: np.ndarray, t: pd.DataFrame) -> pd.DataFrame:
         "within": np.abs(z) <= 1, "standardised": z, "relative_difference": tg.relative_difference(mean, t),
         "source": t["source"],
     })
-
-
-def figure(table: pd.DataFrame, path: str | Path) -> None:
-    """Simulated (mean, 95% CI) against observed (acceptable range) by year, one panel per target figure."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = list(dict.fromkeys(table["indicator"]))
-    cols = 5
-    rows = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
-    for ax, name in zip(axes.flat, names):
-        d = table[table["indicator"] == name]
-        x = d["year"].to_numpy()
-        ax.errorbar(x - 0.12, d["observed"], yerr=[d["observed"] - d["accept_low"], d["accept_high"] - d["observed"]],
-                    fmt="o", color="black", capsize=3, label="observed (tolerance)")
-        colour = np.where(d["within"], "tab:blue", "tab:red")
-        for xi, m, lo, hi, c in zip(x + 0.12, d["simulated"], d["ci_low"], d["ci_high"], colour):
-            ax.errorbar([xi], [m], yerr=[[m - lo], [hi - m]], fmt="s", color=c, capsize=3)
-        ax.set_title(name.replace("_", " "), fontsize=8)
-        ax.set_xticks(sorted(set(x)))
-        ax.set_xlim(x.min() - 0.6, x.max() + 0.6)
-        ax.tick_params(labelsize=7)
-        ax.set_ylabel(d["unit"].iloc[0], fontsize=7)
-    for ax in axes.flat[len(names):]:
-        ax.axis("off")
-    fig.legend(handles=[
-        plt.Line2D([], [], marker="o", color="black", ls="", label="observed, tolerance"),
-        plt.Line2D([], [], marker="s", color="tab:blue", ls="", label="simulated mean, 95% CI (within)"),
-        plt.Line2D([], [], marker="s", color="tab:red", ls="", label="simulated (outside tolerance)")],
-        loc="lower center", ncol=3, fontsize=8, frameon=False)
-    fig.suptitle("Historical replay against published figures", fontsize=10)
-    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
-    with store.atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)

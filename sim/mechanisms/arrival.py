@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim import inputs
+from sim import engine, inputs
 from sim.codes import HANAWON, IN_SK, INACTIVE, MILLION_KRW, MONTHS_PER_YEAR, NEVER, PENDING
 from sim.declare import Column, Mechanism, behaviour, derived, policy
 
@@ -127,6 +127,7 @@ DECLARATION = Mechanism(
           "depression_lifetime_at_arrival", "ptsd_lifetime_at_arrival"),
     derived=(hanawon_months,),
 )
+step = engine.stepper(DECLARATION)  # one month on a state: for tests and scripts
 
 
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:

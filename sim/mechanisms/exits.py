@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim import engine
 from sim.codes import ABROAD, DIED, HANAWON, IN_SK, INACTIVE, LEFT, NEVER, NO_JOB, RETURNED_NORTH, UNKNOWN
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
 from sim.kernel_random import uniform_at
@@ -104,6 +105,7 @@ DECLARATION = Mechanism(
     derived=(annual_death_at_birth, move_bound),
     slots=Slot,
 )
+step = engine.stepper(DECLARATION)  # one month on a state: for tests and scripts
 
 # t: model month; death_bound: the monthly death probability of the oldest settler of the run, which bounds everyone's
 Month = collections.namedtuple("Month", ["t", "death_bound"])

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim import inputs
+from sim import engine, inputs
 from sim.codes import (
     DAY_LABOUR,
     EMPLOYED,
@@ -201,6 +201,7 @@ DECLARATION = Mechanism(
     derived=(job_offer_rate_subsidised, discrimination_rate_after_effort, tenure_wage_factor, dialect_gain_per_month),
     slots=Slot,
 )
+step = engine.stepper(DECLARATION)  # one month on a state: for tests and scripts
 
 # what the labour month knows besides parameters: t (model month), born_by (latest birth month of
 # those old enough to work), general_wage (10k KRW), contacts_employed (employed settler contacts per row)

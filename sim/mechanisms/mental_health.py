@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim import engine
 from sim.codes import EMPLOYED, IN_SK, NEVER, PAST_YEAR_MONTHS, UNEMPLOYED
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
 from sim.kernel_random import at, standard_normal, uniform_at
@@ -131,6 +132,7 @@ DECLARATION = Mechanism(
     derived=(ptsd_kept_per_month, ptsd_treatment_per_month, depression_treatment_per_month),
     slots=Slot,
 )
+step = engine.stepper(DECLARATION)  # one month on a state: for tests and scripts
 
 Month = collections.namedtuple("Month", ["t"])
 

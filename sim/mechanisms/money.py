@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim import engine
 from sim.codes import EMPLOYED, HANAWON, IN_SK, TRAINING
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
 from sim.kernel_random import uniform_at
@@ -93,6 +94,7 @@ DECLARATION = Mechanism(
     derived=(benefit_grace_from_arrival,),
     slots=Slot,
 )
+step = engine.stepper(DECLARATION)  # one month on a state: for tests and scripts
 
 Month = collections.namedtuple("Month", ["t", "born_by"])  # model month; latest birth month of those with a budget
 

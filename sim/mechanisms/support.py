@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim import engine
 from sim.codes import HANAWON, IN_SK, MONTHS_PER_YEAR, NEVER, UNEMPLOYED
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, policy, rule
 from sim.jit import kernel
@@ -101,6 +102,7 @@ DECLARATION = Mechanism(
     derived=(outreach_contacts_per_month,),
     slots=Slot,
 )
+step = engine.stepper(DECLARATION)  # one month on a state: for tests and scripts
 
 # t: model month; p_flagged / p_unflagged: probability of a contact this month for a flagged / unflagged settler
 # within the protection period; demand: rows asking for counselling this month (the first n_demand[0])

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim import engine
 from sim.codes import EMPLOYED, HANAWON, IN_SK
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
 from sim.draws import poisson_rows
@@ -83,6 +84,7 @@ DECLARATION = Mechanism(
     derived=(sk_gain_max, sk_no_gain_at_max),
     slots=Slot,
 )
+step = engine.stepper(DECLARATION)  # one month on a state: for tests and scripts
 
 Month = collections.namedtuple("Month", ["t"])
 
