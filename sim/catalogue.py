@@ -1,11 +1,11 @@
 """The model's tables, assembled once from the modules' declarations (``sim.declare``).
 
-* ``MECHANISMS``: the monthly order, the built-in mechanisms of ``sim/mechanisms`` followed by
-  any named in the environment variable ``RESETTLE_MECHANISMS`` (comma-separated import names
-  of modules with a ``DECLARATION`` and a ``month``; each goes after the mechanism its
-  ``after`` names). A mechanism added this way needs no change to any file of the package:
-  its columns, parameters and indicators join the tables below, ``resettle params`` and the
-  scenario schema.
+* ``MECHANISMS``: the monthly order: the mechanisms of ``BUILTIN``, then any other module of
+  ``sim/mechanisms`` and any named in the environment variable ``RESETTLE_MECHANISMS``
+  (comma-separated import names of modules with a ``DECLARATION`` and a ``month``), each placed
+  right after the mechanism its declaration's ``after`` names (at the end without one). A
+  mechanism added either way needs no change to any other file: its columns, parameters and
+  indicators join the tables below, ``resettle params`` and the scenario schema.
 * ``POPULATION``: the initial population's declaration (``sim.population``).
 * ``COLUMNS``, ``PARAMS``, ``INDICATORS``: every column, parameter and indicator, each declared
   once; ``STREAM_IDS``: each mechanism's random-stream number, a hash of its name.
@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import pkgutil
 from dataclasses import replace
 from functools import cache
 from types import ModuleType
@@ -60,10 +61,18 @@ def _declaration(module: ModuleType) -> Mechanism:
                    params=tuple(replace(q, owner=owner) for q in decl.params))
 
 
+def _added_modules() -> list[str]:
+    """Mechanism modules of sim/mechanisms beyond BUILTIN, then those named in RESETTLE_MECHANISMS."""
+    import sim.mechanisms
+
+    found = sorted(m.name for m in pkgutil.iter_modules(sim.mechanisms.__path__) if m.name not in BUILTIN)
+    return [f"sim.mechanisms.{n}" for n in found] + list(plugin_names())
+
+
 def _load() -> tuple[Mechanism, tuple[Mechanism, ...]]:
     population = _declaration(importlib.import_module("sim.population"))
     mechanisms = [_declaration(importlib.import_module(f"sim.mechanisms.{n}")) for n in BUILTIN]
-    for name in plugin_names():
+    for name in _added_modules():
         try:
             module = importlib.import_module(name)
         except ImportError as err:

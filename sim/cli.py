@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim import indicators
 from sim.scenario import ScenarioError, load_scenario
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -22,10 +23,6 @@ CALIBRATE_SIZE, VALIDATE_SIZE = (4000, 3), (5000, 10)  # default (settlers, repl
 CALIBRATE_BUDGET = 200  # default evaluations of calibrate
 TABLE_COLUMN_WIDTH, TABLE_WIDTH = 90, 250  # characters of resettle params' printed table
 DEFAULT_RESULTS = Path("results")
-SUMMARY_INDICATORS = ("labour_force_participation", "employment_rate", "unemployment_rate", "mean_monthly_wage",
-                      "life_satisfaction", "discrimination_past_year", "livelihood_benefit_recipients",
-                      "major_depression", "suicidal_impulse_past_year", "no_one_to_ask_when_sick",
-                      "whereabouts_unknown", "unclaimed_deaths")
 
 
 class BadInput(Exception):
@@ -174,7 +171,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                      progress=not args.quiet)
     out = args.out or DEFAULT_RESULTS / ("compare-" + "-".join(s.name for s in scenarios))
     result.write(out)
-    print("\n".join(format_comparison(result, SUMMARY_INDICATORS)))
+    print("\n".join(format_comparison(result, indicators.SUMMARY)))
     print(f"results: {out} (comparison.csv and one folder per scenario)")
     return EXIT_OK if write_report(out, args) else EXIT_FAILURE
 
@@ -215,7 +212,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def print_summary(summary: pd.DataFrame, title: str) -> None:
-    rows = summary[(summary.group == "all") & summary.indicator.isin(SUMMARY_INDICATORS)]
+    rows = summary[(summary.group == "all") & summary.indicator.isin(indicators.SUMMARY)]
     print(title)
     print(f"  {'indicator':34s} {'mean':>10s}   {'95% CI':>21s}")
     for r in rows.itertuples():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -266,3 +267,28 @@ def test_example_experiments_load() -> None:
     lhs = load_experiment(REPO / "experiments" / "levers_lhs.yaml")
     assert lhs.spec.design.type == "latin_hypercube" and len(lhs.factor_names) >= 3
     assert len(lhs.design()) == lhs.spec.design.points
+
+
+@pytest.mark.parametrize("what", ["source", "defaults"])
+def test_runs_of_another_model_version_are_not_reused(tmp_path: Path, counter, monkeypatch, capsys, what) -> None:
+    """A change to the model's code or to a default (a new calibration) gives new run ids; the old runs stay on
+    disk, are named in a note and in the manifest, and none is reused."""
+    first = sweep(tiny(), out=tmp_path, workers=1, progress=False)
+    old = first.manifest["model_version"]
+    assert set(pd.read_csv(tmp_path / "runs.csv").model_version) == {sweep_mod.version_label(old)}
+    if what == "source":
+        monkeypatch.setattr(sweep_mod, "model_hash", lambda: "0123456789abcdef")
+    else:
+        from sim import params
+
+        changed = {**params.PARAM_BY_NAME}
+        changed["job_offer_rate"] = replace(changed["job_offer_rate"], default=0.5)
+        monkeypatch.setattr(params, "PARAM_BY_NAME", changed)
+        monkeypatch.setattr(params, "PARAMS", tuple(changed.values()))
+    calls = counter["calls"]
+    res = sweep(tiny(), out=tmp_path, workers=1, progress=True)
+    assert res.reused == 0 and res.computed == 8 and counter["calls"] == calls + 8
+    assert res.manifest["model_version"][what] != old[what]
+    assert res.manifest["other_versions_found"] == {sweep_mod.version_label(old): 8}
+    err = capsys.readouterr().err
+    assert "8 run(s)" in err and "not reused" in err

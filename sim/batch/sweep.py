@@ -4,14 +4,17 @@ Layout of ``results/<experiment name>/``::
 
     runs/<run id>.parquet   one file per run: indicator, group, horizon, value (the kept cells)
     design.csv              point, one column per factor
-    runs.csv                point, replicate, seed, run id, status (done / failed / missing)
+    runs.csv                point, replicate, seed, run id, status (done / failed / missing), model version
     sweep.parquet           tidy: point, <factors...>, replicate, indicator, group, horizon, value
     summary.csv / .parquet  by point: point, <factors...>, indicator, group, horizon, mean, sd, ci_low, ci_high, n
     failures.csv            runs that raised: point, replicate, seed, run, <factors...>, error
     manifest.json           experiment, design and its hash, seeds, versions, git commit, counts, timing
 
-A run's id is a hash of its resolved model parameters, its seed and the cells kept, so a run
-file is reused only by a run that would compute exactly the same numbers; ``sweep.parquet``
+A run's id is a hash of the model's version (its source, ``sim.jit.model_hash``, and every
+parameter's resolved default, calibration included), the run's resolved parameters, its seed and
+the cells kept, so a run file is reused only by a run that would compute exactly the same numbers;
+each run file records its model version (Parquet metadata, ``runs.csv``), and a resumed sweep
+says when it finds runs of other versions (never reused); ``sweep.parquet``
 is built only from the runs of the current design, so changing the experiment never mixes old
 results in. Run files are written under a temporary name and renamed, so a file that exists is
 complete; a rerun skips those and does the rest. Replicate r of every point uses seed
@@ -43,6 +46,8 @@ from sim.batch.backends import make_backend
 from sim.batch.runner import CONFIDENCE, SECONDS_DIGITS, run_replicate
 from sim.batch.seeds import replicate_seeds
 from sim.experiment import Experiment, _plain, load_experiment
+from sim.jit import model_hash
+from sim.params import Parameters
 
 DEFAULT_RESULTS = Path("results")
 RUN_COLUMNS = ("indicator", "group", "horizon", "value")
@@ -86,9 +91,24 @@ def execute_run(model_kwargs: dict[str, Any], seed: int, horizons: list[int], in
     return out
 
 
-def run_id(model_kwargs: dict[str, Any], seed: int, keep: dict[str, Any]) -> str:
-    """Hash of the resolved model parameters, the seed and the cells kept (16 hex digits)."""
-    text = json.dumps({"model": model_kwargs, "seed": seed, "keep": keep}, sort_keys=True, default=str)
+def model_version() -> dict[str, Any]:
+    """What makes two runs with the same settings compute the same numbers: the model's source and its defaults.
+
+    ``source``: ``sim.jit.model_hash()`` (the package and any added mechanism modules); ``defaults``: a hash of
+    every parameter's resolved default (calibration included).
+    """
+    defaults = json.dumps(Parameters().as_dict(), sort_keys=True)
+    return {"source": model_hash(), "defaults": hashlib.sha256(defaults.encode()).hexdigest()[:HASH_DIGITS]}
+
+
+def version_label(version: dict[str, Any]) -> str:
+    return f"{version['source']}/{version['defaults']}"
+
+
+def run_id(model_kwargs: dict[str, Any], seed: int, keep: dict[str, Any], version: dict[str, Any] | None = None) -> str:
+    """Hash of the model's version, the resolved model parameters, the seed and the cells kept (16 hex digits)."""
+    text = json.dumps({"model": model_kwargs, "seed": seed, "keep": keep, "version": version or model_version()},
+                      sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:HASH_DIGITS]
 
 
@@ -153,12 +173,13 @@ def sweep(experiment: Experiment | str | Path, *, out: str | Path | None = None,
     ind_idx = [indicators.INDICATOR_NAMES.index(n) for n in exp.indicators]
     grp_idx = [indicators.GROUPS.index(g) for g in exp.groups]
 
+    version = model_version()
     tasks: list[RunTask] = []
     for point in design.index:
         row = {name: _plain(design.at[point, name]) for name in design.columns}
         kwargs = exp.scenario_at(row).model_kwargs()
         for r, s in enumerate(seeds):
-            tasks.append(RunTask(run_id(kwargs, s, keep), int(point), r, s, (kwargs, s, horizons, ind_idx, grp_idx)))
+            tasks.append(RunTask(run_id(kwargs, s, keep, version), int(point), r, s, (kwargs, s, horizons, ind_idx, grp_idx)))
     unique = list({t.run_id: t for t in tasks}.values())
     design_hash = hashlib.sha256(json.dumps([t.run_id for t in tasks]).encode()).hexdigest()[:HASH_DIGITS]
 
@@ -169,6 +190,10 @@ def sweep(experiment: Experiment | str | Path, *, out: str | Path | None = None,
     done_ids = {t.run_id for t in unique if _complete(runs_dir / f"{t.run_id}.parquet")}
     todo = [t for t in unique if t.run_id not in done_ids]
     reused = len(done_ids)
+    others = _other_versions(runs_dir, {t.run_id for t in unique}, version_label(version))
+    if others and progress:
+        print(f"note: {sum(others.values())} run(s) in {runs_dir} were made by other model versions "
+              f"({', '.join(sorted(others))}); they are not reused", file=sys.stderr)
 
     scheduler = scheduler or exp.spec.scheduler
     backend = make_backend(workers=workers, scheduler=scheduler, client=client)
@@ -184,6 +209,7 @@ def sweep(experiment: Experiment | str | Path, *, out: str | Path | None = None,
         "horizons": horizons, "indicators": exp.indicators, "groups": exp.groups,
         "backend": backend.name, "workers": backend.workers, "started": started,
         "versions": store.versions(), "git_commit": store.git_commit(),
+        "model_version": version, "other_versions_found": others,
     }
 
     def manifest(status: str) -> dict[str, Any]:
@@ -203,7 +229,8 @@ def sweep(experiment: Experiment | str | Path, *, out: str | Path | None = None,
         for oc in backend.run(execute_run, todo):
             task = oc.task
             if oc.error is None:
-                _write_run(runs_dir / f"{task.run_id}.parquet", oc.result, exp.indicators, exp.groups, horizons)
+                _write_run(runs_dir / f"{task.run_id}.parquet", oc.result, exp.indicators, exp.groups, horizons,
+                           version_label(version))
                 computed += 1
             else:
                 failures.append({"run": task.run_id, "point": task.point, "replicate": task.replicate,
@@ -228,7 +255,8 @@ def sweep(experiment: Experiment | str | Path, *, out: str | Path | None = None,
     store.write_csv(out / "runs.csv", pd.DataFrame({
         "point": [t.point for t in tasks], "replicate": [t.replicate for t in tasks],
         "seed": [t.seed for t in tasks], "run": [t.run_id for t in tasks],
-        "status": ["failed" if t.run_id in failed_ids else "done" for t in tasks]}))
+        "status": ["failed" if t.run_id in failed_ids else "done" for t in tasks],
+        "model_version": [_run_version(runs_dir / f"{t.run_id}.parquet") for t in tasks]}))
     final = manifest(status)
     store.write_json(out / "manifest.json", final)
     return SweepResult(out, exp, design, summary, fail_df, final, computed, reused)
@@ -248,11 +276,41 @@ def _complete(path: Path) -> bool:
     return True
 
 
-def _write_run(path: Path, values: np.ndarray, inds: list[str], groups: list[str], horizons: list[int]) -> None:
+VERSION_KEY = b"resettle_model_version"  # Parquet metadata of a run file: the model version that computed it
+
+
+def _write_run(path: Path, values: np.ndarray, inds: list[str], groups: list[str], horizons: list[int],
+               version: str) -> None:
     h, k, g = np.indices(values.shape).reshape(values.ndim, -1)
     df = pd.DataFrame({"indicator": np.asarray(inds)[k], "group": np.asarray(groups)[g],
                        "horizon": np.asarray(horizons, dtype=np.int32)[h], "value": values.reshape(-1)})
-    store.write_parquet(path, df[df.value.notna()])
+    table = pa.Table.from_pandas(df[df.value.notna()], preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), VERSION_KEY: version.encode()})
+    with store.atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
+def _run_version(path: Path) -> str:
+    """The model version recorded in a run file ('' if none or unreadable)."""
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except (OSError, pa.ArrowInvalid):
+        return ""
+    return meta.get(VERSION_KEY, b"").decode()
+
+
+def _other_versions(runs_dir: Path, current_ids: set[str], version: str) -> dict[str, int]:
+    """{model version: run files} among the run files of this folder made by other model versions."""
+    found: dict[str, int] = {}
+    if not runs_dir.is_dir():
+        return found
+    for path in runs_dir.glob("*.parquet"):
+        if path.stem in current_ids:
+            continue
+        other = _run_version(path) or "unknown (older than model versions)"
+        if other != version:
+            found[other] = found.get(other, 0) + 1
+    return found
 
 
 def _read_manifest(out: Path) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ parameter effects rather than noise. Residuals are the targets' standardised dis
 (``targets.standardised``: simulated minus observed in tolerances; log ratios for counts), so
 "within tolerance" is |residual| <= 1 and the least-squares cost weighs each target by its
 own precision. Each parameter is searched on [0, 1], mapped linearly or logarithmically onto
-its fitting bounds (``FITTED``, inside the declared ranges). The Jacobian is a forward
+its fitting bounds (``FITTED``: each parameter's declared ``fit``, inside its range). The Jacobian is a forward
 difference with a coarse step (``STEP``: 4% of the bounds), evaluated in parallel; the search
 stops at ``budget`` evaluations and returns the best point seen.
 """
@@ -32,7 +32,7 @@ from sim.batch.runner import MID_YEAR_MONTH, run_replicate
 from sim.batch.seeds import replicate_seeds
 from sim.calibration import targets as tg
 from sim.clock import months_between, parse_year_month
-from sim.params import CALIBRATION_FILE, PARAM_BY_NAME
+from sim.params import CALIBRATION_FILE, PARAM_BY_NAME, PARAMS
 from sim.scenario import Scenario, load_scenario
 
 HISTORY = Path(__file__).resolve().parents[2] / "scenarios" / "history.yaml"
@@ -44,36 +44,9 @@ CALIBRATION_POPULATION, CALIBRATION_REPLICATES, CALIBRATION_BUDGET = 4000, 4, 20
 TOLERANCE, GRADIENT_TOLERANCE = 1e-3, 1e-4  # least squares stops on these (unit-cube steps, cost changes)
 PARAMETER_DIGITS, FIT_DIGITS = 8, 4  # decimals written to calibration.json
 
-# name -> (low, high, log scale): fitting bounds of the behaviour parameters without a direct source
-FITTED: dict[str, tuple[float, float, bool]] = {
-    "lf_entry_rate": (0.01, 0.3, True),
-    "lf_exit_rate": (0.003, 0.06, True),
-    "care_exit_multiplier": (1.0, 12.0, True),
-    "health_exit_multiplier": (1.0, 12.0, True),
-    "job_offer_rate": (0.1, 2.0, True),
-    "separation_temporary": (0.01, 0.1, True),
-    "separation_day": (0.02, 0.3, True),
-    "accept_nonregular_base": (0.1, 1.0, False),
-    "wage_ratio_regular": (0.6, 1.3, False),
-    "discrimination_rate": (0.005, 0.12, True),
-    "dialect_learning_rate": (0.001, 0.03, True),
-    "benefit_takeup": (0.05, 1.0, False),
-    "satisfaction_base": (-1.0, 4.0, False),
-    "depression_base": (0.02, 0.3, False),
-    "depression_noise_sd": (0.01, 0.1, True),
-    "depression_lifetime_at_arrival": (0.0, 0.3, False),
-    "ptsd_initial_mean": (0.1, 0.4, False),
-    "ptsd_lifetime_at_arrival": (0.0, 0.2, False),
-    "ptsd_recovery_rate": (0.002, 0.06, True),
-    "ideation_base_logit": (-9.0, -4.0, False),
-    "settler_tie_decay": (0.005, 0.3, True),
-    "sk_tie_decay": (0.005, 0.3, True),
-    "emigration_rate": (0.00005, 0.003, True),
-    "abroad_confirmed_rate": (0.002, 0.1, True),
-    "return_north_rate": (0.000001, 0.0001, True),
-    "lose_contact_rate": (0.00001, 0.0005, True),
-    "unclaimed_isolated": (0.05, 1.0, True),
-}
+# name -> (low, high, log scale): fitting bounds of the behaviour parameters without a direct source, as declared
+# by their modules (``fit=`` in sim/mechanisms/*.py)
+FITTED: dict[str, tuple[float, float, bool]] = {p.name: p.fit for p in PARAMS if p.fit is not None}
 
 
 class BudgetSpent(Exception):

@@ -4,7 +4,7 @@
   style and marker, so figures stay readable in greyscale print.
 * A scenario keeps one style across all figures of a report: ``scenario_styles(names)`` is
   called once per report with the scenarios in a fixed order (the base first).
-* Axis labels carry the indicator's unit (``sim.indicators.INDICATOR_BY_NAME``).
+* Titles and axis labels are the indicators' declared labels and units (``sim.indicators``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from sim import indicators
 from sim.batch import store
 from sim.indicators import INDICATOR_BY_NAME
 
@@ -32,29 +33,8 @@ LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)), (0, (8
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 DPI = 110
 
-# Indicators shown first in every report (run, compare).
-HEADLINE = ("employment_rate", "unemployment_rate", "mean_monthly_wage", "livelihood_benefit_recipients",
-            "major_depression", "suicidal_impulse_past_year", "no_one_to_ask_when_sick",
-            "mean_south_korean_ties", "whereabouts_unknown")
-
-_TITLES = {
-    "mean_monthly_wage": "Mean monthly wage of the employed",
-    "livelihood_benefit_recipients": "Livelihood benefit recipients",
-    "major_depression": "Major depression (current)",
-    "major_depression_lifetime": "Major depression (lifetime)",
-    "ptsd": "Probable PTSD (current)",
-    "ptsd_lifetime": "Probable PTSD (lifetime)",
-    "suicidal_impulse_past_year": "Suicidal impulse in the past year",
-    "no_one_to_ask_when_sick": "No one to ask for help when sick",
-    "mean_south_korean_ties": "Ties to South Koreans",
-    "mean_settler_ties": "Ties to other settlers",
-    "mean_loneliness": "Loneliness",
-    "mean_trust": "Trust in officials",
-    "discrimination_past_year": "Discriminated against in the past year",
-    "population_in_south_korea": "Settlers living in South Korea",
-    "returned_to_north": "Returned to the North (cumulative)",
-    "residence_unconfirmed": "Residence unconfirmed",
-}
+# Indicators shown first in every report (run, compare): the "headline" tier of the declarations.
+HEADLINE = indicators.HEADLINE
 _UNITS = {"percent": "%", "percent of labour force": "% of labour force", "percent of employed": "% of employed",
           "percent satisfied": "% satisfied", "percent of those in need": "% of those in need"}
 
@@ -100,9 +80,8 @@ def unit(indicator: str) -> str:
 
 def title(indicator: str) -> str:
     """A readable name: 'employment_rate' -> 'Employment rate'."""
-    if indicator in _TITLES:
-        return _TITLES[indicator]
-    return indicator.replace("_", " ").capitalize()
+    ind = INDICATOR_BY_NAME.get(indicator)
+    return ind.label if ind is not None else indicator.replace("_", " ").capitalize()
 
 
 def axis_label(indicator: str, width: int = 28) -> str:

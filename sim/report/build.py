@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup, escape
 
+from sim import indicators
 from sim.batch import store
 from sim.params import PARAM_BY_NAME
 from sim.plots import compare as compare_plots
@@ -29,8 +30,7 @@ from sim.report import template, text
 
 FIGURES = "figures"
 REPORT = "report.html"
-SUMMARY_INDICATORS = (*HEADLINE, "labour_force_participation", "life_satisfaction", "ptsd", "mean_loneliness",
-                      "unclaimed_deaths")
+SUMMARY_INDICATORS = indicators.SUMMARY  # headline and summary tiers of the declarations
 
 _env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
 
