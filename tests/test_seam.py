@@ -203,3 +203,30 @@ def test_a_mechanism_added_from_outside_the_package(tmp_path):
     # surveyed settlers is 1.1 points, of the mean of 2 replicates 0.8: +-5 points is over 6 sd
     assert shares[0.0] == 0.0
     assert abs(shares[0.05] - 100 * (1 - 0.95**21)) < 5
+
+
+# ---------------------------------------------------------------- kernels and their cache
+
+def test_no_kernel_takes_more_than_eight_arguments():
+    wide = []
+    for path in sorted((REPO / "sim").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            compiled = isinstance(node, ast.FunctionDef) and any(
+                isinstance(d, ast.Name) and d.id in ("kernel", "view_kernel") for d in node.decorator_list)
+            if compiled and len(node.args.args) > 8:
+                wide.append(f"{path.name}:{node.name} ({len(node.args.args)})")
+    assert not wide, f"kernels with more than 8 arguments: {wide}"
+    assert len(engine.RULE_ARGS) <= 8
+
+
+def test_the_kernel_cache_never_deletes_other_versions(tmp_path):
+    """Two checkouts (or versions) sharing a cache root keep each other's folders."""
+    other = tmp_path / "numba-0000000000000000"
+    other.mkdir()
+    (other / "kernel.nbi").write_text("another version's cache", encoding="utf-8")
+    code = "import sim.jit as j; print(j.cache_dir())"
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "RESETTLE_CACHE_DIR": str(tmp_path)},
+                         capture_output=True, text=True, check=True, cwd=REPO)
+    here = Path(out.stdout.strip())
+    assert here.parent == tmp_path and here.name.startswith("numba-") and here != other
+    assert (other / "kernel.nbi").read_text(encoding="utf-8") == "another version's cache"
