@@ -109,12 +109,45 @@ def build_parser() -> argparse.ArgumentParser:
             if action.dest == "workers":
                 action.help = "local processes (default: all cores); results do not depend on it"
 
+    trials = sub.add_parser("trials", help="replay published evaluations and hold the effects against them",
+                            description="Run trial files (default: every file of trials/) as in-silico replicas of "
+                                        "published evaluations and write trials.csv (published against simulated "
+                                        "effects), a forest plot and report.html.")
+    trials.add_argument("files", type=Path, nargs="*", help="trial YAML files (default: trials/*.yaml)")
+    trials.add_argument("--replicates", type=_positive("replicates"), help="replicates per trial (default: the "
+                        "trial's, else 10)")
+    trials.add_argument("--workers", type=_positive("workers"), default=1, help="local processes (default 1); "
+                        "results do not depend on it")
+    trials.add_argument("--out", type=Path, default=DEFAULT_RESULTS / "trials", help="output folder (default "
+                        "results/trials)")
+    trials.add_argument("--quiet", action="store_true", help="no progress bar")
+    trials.add_argument("--no-report", action="store_true", help="skip figures/ and report.html")
+    trials.set_defaults(func=cmd_trials)
+
     report = sub.add_parser("report", help="rebuild figures and report.html from a results folder",
                             description="Draw figures/ and a self-contained report.html from the files a run, compare "
                                         "or sweep wrote into RESULTS_DIR, without rerunning anything.")
     report.add_argument("results", type=Path, metavar="RESULTS_DIR", help="folder written by run, compare or sweep")
     report.set_defaults(func=cmd_report)
     return parser
+
+
+def cmd_trials(args: argparse.Namespace) -> int:
+    from sim.trials import load_trial, run_trials
+    from sim.trials.run import default_files, format_table
+
+    files = args.files or default_files()
+    if not files:
+        raise BadInput("trials: no trial files given and none found in trials/")
+    trials = [load_trial(f) for f in files]
+    result = run_trials(trials, replicates=args.replicates, workers=args.workers, progress=not args.quiet)
+    result.write(args.out)
+    counts = result.table.agree.value_counts()
+    print(f"trials: {len(trials)} files, {len(result.table)} rows ({result.seconds:.1f} s): "
+          + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("yes", "no", "no lever", "no outcome")))
+    print("\n".join(format_table(result.table)))
+    print(f"results: {args.out}")
+    return EXIT_OK if write_report(args.out, args) else EXIT_FAILURE
 
 
 def cmd_report(args: argparse.Namespace) -> int:

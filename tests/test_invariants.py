@@ -158,9 +158,12 @@ class MoneyLedger:
         self.orig(run, s, p, clock)
 
         change = (s.cash + s.savings - s.debt) - wealth
-        expected = s.income.astype(np.float64) - payout - costs + match
-        # income is stored as float32: relative rounding 6e-8 of values up to ~1e4 -> tolerance 0.01 (10k KRW)
+        spending = s.spending.astype(np.float64)
+        expected = s.income.astype(np.float64) - payout - spending + match
+        # income and spending are stored as float32: relative rounding 6e-8 of values up to ~1e4 -> 0.01 (10k KRW)
         np.testing.assert_allclose(change[rows], expected[rows], atol=1e-2, rtol=1e-6)
+        # spending is the month's costs (recomputed here) plus spending out of cash above the buffer, never less
+        assert (spending[rows] >= costs[rows] * (1 - 1e-6)).all()
         for name, before in untouched.items():
             np.testing.assert_array_equal(getattr(s, name)[~rows], before)
         self.calls += 1

@@ -158,7 +158,8 @@ def test_hanawon_classmates_become_ties(clock, rng):
 
 @pytest.fixture
 def p_money(params) -> Parameters:
-    return params.replace(debt_repayment_share=0.2, savings_rate_of_wage=0.2)
+    """Accounting tests: nothing spent out of cash above the buffer (tested on its own below)."""
+    return params.replace(debt_repayment_share=0.2, savings_rate_of_wage=0.2, excess_cash_spent_per_month=0.0)
 
 
 def test_wages_raise_cash_exactly(make_state, clock, rng, p_money):
@@ -225,6 +226,23 @@ def test_benefit_only_for_the_eligible(make_state, clock, rng, params):
     assert s.benefit[before].all()
 
 
+def test_conditional_recipients_leave_gradually(make_state, clock, rng, params):
+    """Past the grace period an able recipient stays on with 1 - conditional_exit_rate a month (0.9: sd 0.003 at 10k);
+    an able settler past it who does not receive the benefit cannot start (no take-up)."""
+    p = params.replace(benefit_takeup=1.0, conditional_exit_rate=0.1)
+    n = 10_000
+    receiving, not_receiving = groups(2, n)
+    s = make_state(2 * n, labour=UNEMPLOYED, cash=500.0)
+    s.benefit[receiving] = True
+    money.step(s, p, rng, clock(0))
+    assert abs(s.benefit[receiving].mean() - (1 - p.conditional_exit_rate)) < 0.015
+    assert not s.benefit[not_receiving].any()
+    stayed = s.benefit.copy()
+    money.step(s, p, rng, clock(1))  # each month another share leaves; none comes back
+    assert abs(s.benefit[receiving].mean() - (1 - p.conditional_exit_rate) ** 2) < 0.015
+    assert not (s.benefit & ~stayed).any()
+
+
 def test_matched_savings_are_matched_and_paid_out(make_state, clock, rng, p_money):
     s = make_state(2, labour=EMPLOYED, job_type=REGULAR, wage=[300.0, 100.0], cash=1000.0,
                    savings_match_max=50.0, savings_until=3)
@@ -250,19 +268,50 @@ def test_employment_incentive_needs_tenure_within_the_incentive_years(make_state
 
 
 def test_health_costs_start_when_medical_cover_ends(make_state, clock, rng, params):
-    p = params.replace(benefit_takeup=0.0)
+    p = params.replace(benefit_takeup=0.0, excess_cash_spent_per_month=0.0)
     s = make_state(2, labour=UNEMPLOYED, cash=1000.0, health_limit=True, medical_until=[5, 0])
     money.step(s, p, rng, clock(2))
     np.testing.assert_allclose(1000 - s.cash, [p.living_cost_10k_krw, p.living_cost_10k_krw + p.health_cost_10k_krw])
 
 
 def test_money_stress_falls_with_the_cash_buffer(make_state, clock, rng, p_money):
-    s = make_state(4, labour=UNEMPLOYED, cash=[0.0, 200.0, 400.0, 5000.0])
+    """No income: the shortfall part is 1; the buffer part falls with cash (and savings) net of debt."""
+    s = make_state(5, labour=UNEMPLOYED, cash=[0.0, 200.0, 400.0, 5000.0, 0.0], savings=[0, 0, 0, 0, 200.0])
     money.step(s, p_money, rng, clock(0))
-    assert s.money_stress[0] == 1 and s.money_stress[-1] == 0
-    assert s.money_stress[0] > s.money_stress[1] > s.money_stress[2] > s.money_stress[3]
+    w = p_money.money_stress_flow_weight
     costs = p_money.living_cost_10k_krw
-    assert s.money_stress[1] == pytest.approx(1 - s.cash[1] / (p_money.stress_buffer_months * costs), rel=1e-5)
+    assert s.money_stress[0] == 1 and s.money_stress[3] == pytest.approx(w)
+    assert s.money_stress[0] > s.money_stress[1] > s.money_stress[2] > s.money_stress[3]
+    buffer_part = 1 - s.cash[1] / (p_money.stress_buffer_months * costs)
+    assert s.money_stress[1] == pytest.approx(w + (1 - w) * buffer_part, rel=1e-5)
+    # the matched account counts as the settler's own: savings of 200 weigh as cash of 200 (less this month's costs)
+    assert s.money_stress[4] == pytest.approx(w + (1 - w) * (1 - (200 - costs) / (p_money.stress_buffer_months * costs)),
+                                              rel=1e-5)
+
+
+def test_money_stress_follows_income_as_well_as_the_buffer(make_state, clock, rng, p_money):
+    """Same cash, income covering the costs or not: the shortfall part of the stress differs by its weight."""
+    s = make_state(2, labour=UNEMPLOYED, cash=0.0, grant_instalment=[p_money.living_cost_10k_krw, 0.0],
+                   grant_left=1000.0)
+    money.step(s, p_money, rng, clock(0))
+    w = p_money.money_stress_flow_weight
+    assert s.money_stress[1] - s.money_stress[0] == pytest.approx(w, rel=1e-5)  # both end with no buffer
+
+
+def test_cash_above_the_buffer_is_spent_down(make_state, clock, rng, params):
+    """A windfall: each month a share excess_cash_spent_per_month of the cash above the buffer is spent."""
+    p = params.replace(debt_repayment_share=0.0)
+    costs = p.living_cost_10k_krw
+    buffer = p.stress_buffer_months * costs
+    s = make_state(1, labour=UNEMPLOYED, cash=buffer + 1000.0)
+    money.step(s, p, rng, clock(0))
+    after_costs = buffer + 1000.0 - costs
+    extra = p.excess_cash_spent_per_month * (after_costs - buffer)
+    assert s.cash[0] == pytest.approx(after_costs - extra)
+    assert s.spending[0] == pytest.approx(costs + extra, rel=1e-6)
+    s2 = make_state(1, labour=UNEMPLOYED, cash=buffer / 2)  # below the buffer: only the costs are spent
+    money.step(s2, p, rng, clock(0))
+    assert s2.spending[0] == pytest.approx(costs, rel=1e-6)
 
 
 # ====================================================================== labour
@@ -480,6 +529,19 @@ def test_settler_ties_form_among_settled_settlers(make_state, clock, rng, params
     assert (s.tie_a < N // 2).all() and (s.tie_b < N // 2).all()
 
 
+def test_a_share_of_mentors_stay_on_as_ties(make_state, clock, rng, params):
+    """Mentorships ending this month: a share mentor_tie_kept (0.5; sd 0.0035 at 20k) keep the mentor as a tie."""
+    p = params.replace(sk_tie_formation_other=0.0, sk_tie_formation_work=0.0, mentor_tie_gain=0.0, mentor_tie_kept=0.5)
+    ending, ongoing = groups(2)
+    s = make_state(2 * N)
+    s.mentor_left[ending] = 1
+    s.mentor_left[ongoing] = 5
+    ties.step(s, p, rng, clock(0))
+    assert (s.mentor_left[ending] == 0).all()
+    assert abs((s.sk_ties[ending] == 1).mean() - p.mentor_tie_kept) < 0.02
+    assert (s.sk_ties[ongoing] == 0).all()  # a mentor still mentoring is not an ordinary tie yet
+
+
 def test_mentors_add_south_korean_ties(make_state, clock, rng, params):
     """Gain 0.006 vs 0.056 x (1 - 0.5 x 0.5) per month: 0.0045 vs 0.042 (sd of means 0.0015)."""
     plain, mentored = groups(2)
@@ -514,14 +576,14 @@ def test_south_korean_ties_decay(make_state, clock, rng, params):
 # ====================================================================== mental health
 
 def test_counselling_lowers_depression_and_ptsd(make_state, clock, rng, params):
-    """A month of a 3-month course lowers depression by 1.02 x 0.15 / 3 = 0.051 (noise sd of the mean gap 0.0008)."""
+    """A month of a 3-month course lowers depression by 1.02 x 0.10 / 3 = 0.034 (noise sd of the mean gap 0.0008)."""
     untreated, treated = groups(2)
     s = make_state(2 * N, labour=EMPLOYED, depression=0.5, ptsd=0.6)
     s.counselling_left[treated] = 2
     mental_health.step(s, params, rng, clock(0))
     course = params.counselling_course_months
     gap = s.depression[untreated].mean() - s.depression[treated].mean()
-    assert gap == pytest.approx(params.treatment_depression_smd * params.symptom_sd / course, abs=0.005)
+    assert gap == pytest.approx(params.treatment_depression_smd * params.treatment_depression_sd / course, abs=0.005)
     ptsd_gap = s.ptsd[untreated].mean() - s.ptsd[treated].mean()
     assert ptsd_gap == pytest.approx(params.treatment_ptsd_smd * params.symptom_sd / course, rel=1e-4)
 

@@ -141,35 +141,71 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
         settle(s, p, run.rng, leaving)
 
 
+# The settlement package, part by part, with the levers that set each part. A trial (sim.trials) delivers the
+# parts of the levers it changes to its treated arm; an arrival gets them all.
+PACKAGE_PARTS: dict[str, tuple[str, ...]] = {
+    "grant": ("cash_grant_million_krw", "cash_grant_upfront_share", "cash_grant_instalment_months"),
+    "incentive": ("employment_incentive_million_krw_per_year", "employment_incentive_years",
+                  "employment_incentive_min_tenure_months"),
+    "savings": ("matched_savings_max_million_krw_per_month", "matched_savings_years"),
+    "protection": ("protection_period_years",),
+    "medical": ("medical_cover_months",),
+    "training": ("vocational_training_coverage", "training_stipend_million_krw_per_month"),
+    "mentor": ("mentorship_coverage", "mentorship_months"),
+    "dialect": ("dialect_course_coverage",),
+    "rent": ("housing_subsidy_million_krw",),
+}
+
+
 def admit(s: State, p: Any, rng: np.random.Generator, t: int, idx: np.ndarray) -> None:
     """Rows ``idx`` arrive at month ``t``: entitlements fixed, Hanawon starts, classmates meet."""
     n = idx.size
     s.status[idx] = IN_SK
     s.labour[idx] = HANAWON
-    exit_month = t + p.hanawon_months
-    grant = p.cash_grant_million_krw * MILLION_KRW
-    s.grant_left[idx] = grant
-    s.grant_instalment[idx] = grant * (1 - p.cash_grant_upfront_share) / p.cash_grant_instalment_months
-    s.incentive_per_month[idx] = p.employment_incentive_million_krw_per_year * MILLION_KRW / MONTHS_PER_YEAR
-    s.incentive_until[idx] = exit_month + p.employment_incentive_years * MONTHS_PER_YEAR
-    s.incentive_min_tenure[idx] = p.employment_incentive_min_tenure_months
-    s.savings_match_max[idx] = p.matched_savings_max_million_krw_per_month * MILLION_KRW
-    s.savings_until[idx] = exit_month + p.matched_savings_years * MONTHS_PER_YEAR
-    s.protection_until[idx] = exit_month + round(p.protection_period_years * MONTHS_PER_YEAR)
-    s.medical_until[idx] = exit_month + p.medical_cover_months
-    s.stipend[idx] = p.training_stipend_million_krw_per_month * MILLION_KRW
-    s.training_offered[idx] = rng.random(n) < p.vocational_training_coverage
-    s.mentor_left[idx] = np.where(rng.random(n) < p.mentorship_coverage, p.mentorship_months + p.hanawon_months, 0)
-    course = rng.random(n) < p.dialect_course_coverage
-    s.dialect[idx] = np.where(course, np.minimum(1.0, s.dialect[idx] + p.dialect_course_gain), s.dialect[idx])
-    subsidy_share = min(1.0, p.housing_subsidy_million_krw / p.housing_subsidy_full_million_krw)
-    s.rent[idx] = p.rent_private_10k_krw - (p.rent_private_10k_krw - p.rent_public_10k_krw) * subsidy_share
+    entitle(s, p, rng, t + p.hanawon_months, idx, tuple(PACKAGE_PARTS))
     s.depression[idx] = np.clip(rng.normal(p.depression_base, p.symptom_sd, n), 0, 1)
     trauma_mean = inputs.arrival_profile()["trauma"]["mean"]
     s.ptsd[idx] = np.clip(rng.normal(p.ptsd_initial_mean * s.trauma[idx] / trauma_mean, p.symptom_sd), 0, 1)
     s.depression_ever[idx] = (s.depression[idx] > p.depression_threshold) | (rng.random(n) < p.depression_lifetime_at_arrival)
     s.ptsd_ever[idx] = (s.ptsd[idx] > p.ptsd_threshold) | (rng.random(n) < p.ptsd_lifetime_at_arrival)
     _classmate_ties(s, p, rng, idx)
+
+
+def entitle(s: State, p: Any, rng: np.random.Generator, start: int, idx: np.ndarray, parts: tuple[str, ...]) -> None:
+    """Set the ``parts`` of the settlement package (``PACKAGE_PARTS``) for rows ``idx`` from the levers in ``p``.
+
+    ``start``: the month the package runs from (Hanawon exit for arrivals). Parts are set in a fixed order, so
+    the random draws of coverage shares come in the same order whatever else is set.
+    """
+    n = idx.size
+    if "grant" in parts:
+        grant = p.cash_grant_million_krw * MILLION_KRW
+        s.grant_left[idx] = grant
+        s.grant_instalment[idx] = grant * (1 - p.cash_grant_upfront_share) / p.cash_grant_instalment_months
+    if "incentive" in parts:
+        s.incentive_per_month[idx] = p.employment_incentive_million_krw_per_year * MILLION_KRW / MONTHS_PER_YEAR
+        s.incentive_until[idx] = start + p.employment_incentive_years * MONTHS_PER_YEAR
+        s.incentive_min_tenure[idx] = p.employment_incentive_min_tenure_months
+    if "savings" in parts:
+        s.savings_match_max[idx] = p.matched_savings_max_million_krw_per_month * MILLION_KRW
+        s.savings_until[idx] = start + p.matched_savings_years * MONTHS_PER_YEAR
+    if "protection" in parts:
+        s.protection_until[idx] = start + round(p.protection_period_years * MONTHS_PER_YEAR)
+    if "medical" in parts:
+        s.medical_until[idx] = start + p.medical_cover_months
+    if "training" in parts:
+        s.stipend[idx] = p.training_stipend_million_krw_per_month * MILLION_KRW
+        s.training_offered[idx] = rng.random(n) < p.vocational_training_coverage
+    if "mentor" in parts:
+        in_hanawon = s.labour[idx] == HANAWON  # the mentor is counted from arrival, so from Hanawon's end for those in it
+        months = p.mentorship_months + np.where(in_hanawon, start - s.arrival_month[idx], 0)
+        s.mentor_left[idx] = np.where(rng.random(n) < p.mentorship_coverage, months, 0)
+    if "dialect" in parts:
+        course = rng.random(n) < p.dialect_course_coverage
+        s.dialect[idx] = np.where(course, np.minimum(1.0, s.dialect[idx] + p.dialect_course_gain), s.dialect[idx])
+    if "rent" in parts:
+        subsidy_share = min(1.0, p.housing_subsidy_million_krw / p.housing_subsidy_full_million_krw)
+        s.rent[idx] = p.rent_private_10k_krw - (p.rent_private_10k_krw - p.rent_public_10k_krw) * subsidy_share
 
 
 def _classmate_ties(s: State, p: Any, rng: np.random.Generator, idx: np.ndarray) -> None:

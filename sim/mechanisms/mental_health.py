@@ -9,7 +9,9 @@ Assumptions and sources:
   circumstances: money stress, unemployment, loneliness, discrimination in the past year and
   PTSD (brief: acculturation stress, loneliness and depression can grow), plus noise.
 * Counselling lowers both scores while it lasts; a course's total effect equals the
-  meta-analytic SMD (Turrini 2019: depression -1.02, PTSD -0.71) times ``symptom_sd``. Since
+  meta-analytic SMD (Turrini 2019: depression -1.02, PTSD -0.71) times the SD of the score among
+  settlers in need (``treatment_depression_sd``; ``symptom_sd`` for PTSD), the SD in which the trials
+  measure it, so that the replica ``trials/turrini2019_psychosocial.yaml`` shows the published SMD. Since
   depression keeps being pulled back towards its circumstantial level, the gain fades when
   circumstances do not change (Bryant 2022: no difference at 12 months).
 * Loneliness moves towards 1 / (1 + ties / ``loneliness_half_ties``).
@@ -63,8 +65,8 @@ def ptsd_treatment_per_month(p: Any) -> float:
 
 @derived
 def depression_treatment_per_month(p: Any) -> float:
-    """fall of the depression score in each month of counselling, likewise"""
-    return p.treatment_depression_smd * p.symptom_sd / max(1.0, p.counselling_course_months)
+    """fall of the depression score in each month of counselling: the SMD x the SD among those in need, spread"""
+    return p.treatment_depression_smd * p.treatment_depression_sd / max(1.0, p.counselling_course_months)
 
 
 DECLARATION = Mechanism(
@@ -112,6 +114,9 @@ DECLARATION = Mechanism(
         behaviour("treatment_ptsd_smd", 0.71, "SMD per course", 0, 3,
                   "interventions.csv: psychosocial interventions, PTSD SMD -0.71 (Turrini 2019)"),
         behaviour("symptom_sd", 0.15, "score", 0.01, 0.5, "assumption: population SD of the symptom scores"),
+        behaviour("treatment_depression_sd", 0.10, "score", 0.01, 0.5,
+                  "set so that the Turrini 2019 replica (trials/) shows SMD -1.02: the SD of the depression score "
+                  "among settlers in need is about 0.09 in the model"),
         behaviour("loneliness_adjust_rate", 0.2, "per month", 0.01, 1, "assumption"),
         behaviour("loneliness_half_ties", 2.0, "ties", 0.1, 20, "assumption: loneliness halves at this many ties"),
         behaviour("ideation_base_logit", -6.2, "logit per month", -12, 0,

@@ -14,12 +14,23 @@ Assumptions and sources:
   standard (``livelihood_standard_10k_krw``, scaled for children) and earnings, to settlers
   who cannot be expected to work (health limit, ``pension_age`` and over, single carers of
   children) and to all in their first ``benefit_grace_months`` after Hanawon (2005 rule);
-  take-up is not automatic.
+  take-up is not automatic. When the grace period ends, a recipient who is expected to work does
+  not lose the benefit at once: they stay on as a conditional recipient (self-sufficiency work, as
+  the National Basic Livelihood Security rules have it) until their earnings pass the standard or
+  they leave at ``conditional_exit_rate`` a month (assumption), so receipt falls gradually.
 * Costs = living cost + children + rent + health costs once medical cover ends.
 * A shortfall is borrowed (debt); a share of cash goes to repay debt (broker debts too).
-* Money stress = 1 - (cash - debt) / (``stress_buffer_months`` x monthly costs), in [0, 1]:
-  it drives job urgency, depression and satisfaction (FORUM-ASIA 2008: the cut left settlers
-  with too little to live on).
+* Cash above the buffer (``stress_buffer_months`` of costs) is spent at ``excess_cash_spent_per_month``:
+  a windfall (a large grant, a savings payout, a transfer) is used up over months rather than kept
+  for ever, so its effect on money stress fades after the payments stop (Altindag and O'Connell 2023:
+  nothing of a transfer's effect left six months after it ends; assumption on the rate).
+* Money stress, in [0, 1], mixes this month's shortfall of income against costs (weight
+  ``money_stress_flow_weight``) with the lack of a buffer, 1 - (cash + savings - debt) /
+  (``stress_buffer_months`` x monthly costs), the matched savings account counted as the settler's own
+  (it can be closed early: 16-18% are, mostly after a job loss; fnnews 2025), so its payout changes
+  nothing by itself: it drives job urgency, depression and satisfaction (FORUM-ASIA 2008: the cut left
+  settlers with too little to live on). The flow part makes a transfer felt while it is paid and not
+  after (Wollburg et al. 2023: d -0.10 during cash programmes, -0.05 and not significant 2-9 years after).
 """
 
 from __future__ import annotations
@@ -45,6 +56,7 @@ class Slot(Slots):
     """Draw slots (sim.kernel_random)."""
 
     TAKEUP = 0
+    CONDITIONAL_EXIT = 1
 
 
 @derived
@@ -60,13 +72,14 @@ DECLARATION = Mechanism(
         Column("debt", np.float64, 0.0, "10k KRW"),
         Column("savings", np.float64, 0.0, "10k KRW, matched savings account"),
         Column("income", np.float32, 0.0, "10k KRW this month, all sources"),
+        Column("spending", np.float32, 0.0, "10k KRW this month: costs and spending out of cash above the buffer"),
         Column("benefit", np.bool_, False, "bool: receives the livelihood benefit"),
         Column("money_stress", np.float32, 0.0, "0-1"),
     ),
     reads=("status", "labour", "birth_month", "arrival_month", "children", "health_limit", "lone_parent", "tenure",
            "wage", "stipend", "rent", "grant_instalment", "incentive_per_month", "incentive_min_tenure",
            "incentive_until", "savings_until", "savings_match_max", "medical_until"),
-    writes=("grant_left", "savings", "benefit", "cash", "debt", "income", "money_stress"),
+    writes=("grant_left", "savings", "benefit", "cash", "debt", "income", "spending", "money_stress"),
     params=(
         behaviour("livelihood_standard_10k_krw", 71.3, "10k KRW per month", 30, 150,
                   "Ministry of Health and Welfare 2024 livelihood benefit standard for one person"),
@@ -89,6 +102,15 @@ DECLARATION = Mechanism(
                   "assumption: equivalence scale for the livelihood standard"),
         behaviour("stress_buffer_months", 3.0, "months of costs", 0.5, 24,
                   "assumption: money stress falls as cash covers this many months of costs"),
+        behaviour("money_stress_flow_weight", 0.5, "share of money stress from the month's income shortfall", 0, 1,
+                  "assumption: strain follows current income as well as savings and debt (cash-transfer effects "
+                  "last while payments do: Wollburg et al. 2023)"),
+        behaviour("excess_cash_spent_per_month", 0.15, "share of cash above the buffer spent a month", 0, 1,
+                  "assumption: windfalls are used up within months (Altindag and O'Connell 2023: no effect left six "
+                  "months after cash transfers end)", rate="probability"),
+        behaviour("conditional_exit_rate", 0.1, "per month", 0, 1,
+                  "assumption: conditional recipients (past the grace period, expected to work) leave the benefit "
+                  "gradually; calibrated with the receipt level", rate="probability", fit=(0.01, 0.5, True)),
     ),
     uses=("school_leaving_age", "carer_max_age"),
     derived=(benefit_grace_from_arrival,),
@@ -131,9 +153,14 @@ def settler_month(i, key, s, p, m, ctr):
     not_expected_to_work = (s.health_limit[i] | (age_months >= 12 * p.pension_age)
                             | (s.lone_parent[i] & (age_months < 12 * p.carer_max_age)))
     grace = t - s.arrival_month[i] < p.benefit_grace_from_arrival
-    eligible = (wage < standard) & (not_expected_to_work | grace)
-    receiving = eligible & s.benefit[i]
-    if eligible and not receiving:  # take-up drawn only for the newly eligible
+    entitled = not_expected_to_work | grace  # may claim the benefit
+    # past the grace period, a recipient expected to work stays on as a conditional recipient until they leave
+    conditional = s.benefit[i] and not entitled
+    if conditional:
+        conditional = uniform_at(ctr, key, i, Slot.CONDITIONAL_EXIT) >= p.conditional_exit_rate
+    below_standard = wage < standard
+    receiving = below_standard & ((s.benefit[i] & entitled) | conditional)
+    if below_standard and entitled and not receiving:  # take-up drawn only for the newly eligible
         receiving = uniform_at(ctr, key, i, Slot.TAKEUP) < p.benefit_takeup
     s.benefit[i] = receiving
     income = wage + instalment + incentive + stipend + (standard - wage) * receiving + released
@@ -145,8 +172,14 @@ def settler_month(i, key, s, p, m, ctr):
     debt = s.debt[i] + max(0.0, -cash)  # a shortfall is borrowed
     cash = max(cash, 0.0)
     repay = min(debt, p.debt_repayment_share * cash)
-    s.cash[i] = cash - repay
+    cash -= repay
+    extra = p.excess_cash_spent_per_month * max(0.0, cash - p.stress_buffer_months * costs)  # windfalls are spent
+    s.cash[i] = cash - extra
+    s.spending[i] = costs + extra
     s.debt[i] = debt - repay
     s.income[i] = income
-    s.money_stress[i] = min(1.0, max(0.0, 1 - (s.cash[i] - s.debt[i]) / (p.stress_buffer_months * costs)))
+    wealth = s.cash[i] + s.savings[i] - s.debt[i]  # the matched account is the settler's own money
+    buffer_stress = min(1.0, max(0.0, 1 - wealth / (p.stress_buffer_months * costs)))
+    shortfall = min(1.0, max(0.0, 1 - income / costs))
+    s.money_stress[i] = p.money_stress_flow_weight * shortfall + (1 - p.money_stress_flow_weight) * buffer_stress
 

@@ -9,7 +9,10 @@ Assumptions and sources:
   neighbours, and a mentor's network while mentored (interventions.csv: mentoring improves
   connectedness, JEMS 2022); gains scale with dialect proficiency (accent is the main
   barrier, KHF 2023); each tie decays at ``sk_tie_decay``.
-* The mentor is counted as a tie while the mentorship lasts (``support_tie_count``).
+* The mentor is counted as a tie while the mentorship lasts (``support_tie_count``); when it ends,
+  the mentor stays on as an ordinary tie to a South Korean with ``mentor_tie_kept`` (assumption:
+  many volunteer tandems go on as friendships, "Start with a Friend", JEMS 2022), which then decays
+  like any other, so ties do not end in the month the programme does.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class Slot(Slots):
     TIE_DECAY = 0
     SK_LOSS = 1
     SK_GAIN = 2
+    MENTOR_KEPT = 3
 
 
 MAX_CANDIDATES = 50  # Poisson inversion stops here (P(more) < 1e-40 at the largest allowed rate, 3 a month)
@@ -80,6 +84,8 @@ DECLARATION = Mechanism(
                   "assumption: accent is the main barrier (KHF 2023)"),
         behaviour("mentor_tie_gain", 0.05, "extra South Korean ties per month while mentored", 0, 1,
                   "interventions.csv: mentoring improves connectedness (JEMS 2022)", rate="poisson"),
+        behaviour("mentor_tie_kept", 0.5, "probability the mentor stays on as a tie when the mentorship ends", 0, 1,
+                  "assumption: many tandems continue as friendships (Start with a Friend; JEMS 2022 gives no share)"),
     ),
     derived=(sk_gain_max, sk_no_gain_at_max),
     slots=Slot,
@@ -158,6 +164,9 @@ def settler_month(i, key, s, p, m, ctr):
                 gained += uniform(ctr) * gain_max < rate
         s.sk_ties[i] = ties + gained - lost
     s.mentor_left[i] -= mentored
+    ends = mentored and s.mentor_left[i] == 0 and s.status[i] == IN_SK
+    if ends and uniform_at(ctr, key, i, Slot.MENTOR_KEPT) < p.mentor_tie_kept:
+        s.sk_ties[i] += 1  # the mentor stays on as an ordinary tie
 
 
 

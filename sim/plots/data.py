@@ -5,6 +5,7 @@ Folder kinds, recognised by their files:
 * run: ``manifest.json``, ``timeseries.parquet``, ``summary.csv`` (optional ``settlers.parquet``)
 * compare: ``comparison.csv`` and one run folder per scenario
 * sweep: ``sweep.parquet`` (tidy: point, one column per factor, replicate, indicator, group, horizon, value)
+* trials: ``trials.csv`` (one row per trial, outcome, follow-up and group: published against simulated)
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class SweepData:
 
 
 def kind_of(folder: str | Path) -> str:
-    """'run', 'compare' or 'sweep'; raises ResultsError for anything else."""
+    """'run', 'compare', 'sweep' or 'trials'; raises ResultsError for anything else."""
     folder = Path(folder)
     if not folder.exists():
         raise ResultsError(f"{folder}: no such folder")
@@ -73,12 +74,15 @@ def kind_of(folder: str | Path) -> str:
         raise ResultsError(f"{folder}: is a file, expected a results folder (from resettle run, compare or sweep)")
     if (folder / "sweep.parquet").is_file():
         return "sweep"
+    if (folder / "trials.csv").is_file():
+        return "trials"
     if (folder / "comparison.csv").is_file():
         return "compare"
     if (folder / "timeseries.parquet").is_file() and (folder / "manifest.json").is_file():
         return "run"
     raise ResultsError(f"{folder}: not a results folder (expected timeseries.parquet + manifest.json from "
-                       "'resettle run', comparison.csv from 'resettle compare' or sweep.parquet from 'resettle sweep')")
+                       "'resettle run', comparison.csv from 'resettle compare', sweep.parquet from 'resettle sweep' or "
+                       "trials.csv from 'resettle trials')")
 
 
 def _read_json(path: Path) -> dict[str, Any]:

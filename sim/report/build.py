@@ -8,6 +8,7 @@ outside the page, so the report opens from a mail attachment without a network.
 from __future__ import annotations
 
 import base64
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup, escape
 
@@ -24,6 +27,7 @@ from sim.params import PARAM_BY_NAME
 from sim.plots import compare as compare_plots
 from sim.plots import run as run_plots
 from sim.plots import sweep as sweep_plots
+from sim.plots import trials as trials_plots
 from sim.plots.data import CompareData, ResultsError, RunData, SweepData, kind_of, load_compare, load_run, load_sweep
 from sim.plots.style import DPI, HEADLINE, Plot, readable, save, scenario_styles
 from sim.report import template, text
@@ -62,7 +66,7 @@ def build_report(folder: str | Path) -> Path:
     kind = kind_of(folder)
     figures = _Figures(folder / FIGURES)
     builders: dict[str, Callable[[Path, _Figures], tuple[str, str, list[dict[str, Any]]]]] = {
-        "run": _run_report, "compare": _compare_report, "sweep": _sweep_report}
+        "run": _run_report, "compare": _compare_report, "sweep": _sweep_report, "trials": _trials_report}
     page_title, subtitle, sections = builders[kind](folder, figures)
     for old in (folder / FIGURES).glob("*.png"):  # figures of an earlier report that this one no longer has
         if old not in figures.written:
@@ -329,6 +333,46 @@ def _common_sections(changed: set[str], provenance: list[Markup]) -> list[dict[s
                  Markup(f"<ul class=\"tight\">{leaves}</ul><p>{escape(text.LEAVES_OUT_NOTE)}</p>")),
         _section("provenance", "Provenance", Markup("").join(provenance)),
     ]
+
+
+# ---------------------------------------------------------------- trials
+
+def _trials_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[str, Any]]]:
+    table = pd.read_csv(folder / "trials.csv")
+    manifest = _read_manifest(folder)
+    counts = table.agree.value_counts()
+    summary = (f"<p>{len(table)} published effects from {table.trial.nunique()} studies, each replayed as its trial "
+               f"in the model: <strong>{counts.get('yes', 0)} agree</strong>, {counts.get('no', 0)} do not, "
+               f"{counts.get('no lever', 0)} have no lever in the model and {counts.get('no outcome', 0)} no "
+               "outcome. Agreement: the simulated and published 95% intervals overlap, or the simulated interval "
+               "has the published sign.</p>")
+    disagree = table[table.agree == "no"]
+    if len(disagree):
+        items = "".join(f"<li>{escape(r.trial)}: {escape(r.outcome)} ({escape(r.group)}, {int(r.followup_months)} "
+                        f"months): published {escape(str(r.published))}, simulated {r.simulated:+.2f} "
+                        f"[{r.ci_low:+.2f}, {r.ci_high:+.2f}]</li>" for r in disagree.itertuples())
+        summary += f"<p>Where the model and the evidence disagree:</p><ul>{items}</ul>"
+    cols = ["trial", "outcome", "group", "measure", "followup_months", "published", "published_low", "published_high",
+            "simulated", "ci_low", "ci_high", "agree"]
+    rows = [{c: (f"{v:.2f}" if isinstance(v, float) and np.isfinite(v) else ("" if isinstance(v, float) else v))
+             for c, v in r.items()} for r in table[cols].to_dict(orient="records")]
+    sections = [_section("summary", "Summary", Markup(summary)),
+                _section("forest", "Published and simulated effects", figs.add(trials_plots.forest(table))),
+                _section("table", "Every row", _table(rows, cols, cols,
+                                                      numeric=("published_low", "published_high", "simulated",
+                                                               "ci_low", "ci_high")))]
+    notes = "".join(f"<li><strong>{escape(t)}</strong>: {escape(str(s))}</li>"
+                    for t, s in table.groupby("trial").study.first().items())
+    sections.append(_section("studies", "The studies", Markup(f"<ul>{notes}</ul>")))
+    reps = manifest.get("replicates", "?")
+    return "Trial replicas", f"{table.trial.nunique()} studies, {reps} replicates each", sections
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    try:
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def _section(sid: str, heading: str, html: Markup | str) -> dict[str, Any]:
