@@ -22,11 +22,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/resettle run scenarios/baseline.yaml
-	$(VENV)/bin/resettle run scenarios/grant_cut.yaml
-	$(VENV)/bin/resettle run scenarios/mentorship.yaml
-	$(VENV)/bin/resettle compare scenarios/baseline.yaml scenarios/grant_cut.yaml scenarios/mentorship.yaml
-	@echo "demo report: $(CURDIR)/results/compare-baseline-grant_cut-mentorship/report.html"
+	$(VENV)/bin/resettle demo --workers 2
+	@echo "see results/demo/index.html"
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

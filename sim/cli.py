@@ -129,7 +129,27 @@ def build_parser() -> argparse.ArgumentParser:
                                         "or sweep wrote into RESULTS_DIR, without rerunning anything.")
     report.add_argument("results", type=Path, metavar="RESULTS_DIR", help="folder written by run, compare or sweep")
     report.set_defaults(func=cmd_report)
+
+    demo = sub.add_parser("demo", help="the two headline comparisons (the 2005 cut; programmes vs today's policy)",
+                          description="Compare package_2004 with grant_cut (the 2005 cut, same cohort) and baseline with "
+                                      "mentorship, counselling and vocational_training; write one report each and an "
+                                      "index page linking them.")
+    demo.add_argument("--out", type=Path, default=DEFAULT_RESULTS / "demo", help="output folder (default results/demo)")
+    demo.add_argument("--replicates", type=_positive("replicates"), help="replicates (default: the scenarios')")
+    demo.add_argument("--workers", type=_positive("workers"), default=1, help="local processes (default 1)")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.add_argument("--no-report", action="store_true", help="skip the reports (results only)")
+    demo.set_defaults(func=cmd_demo)
     return parser
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sim.demo import run_demo
+
+    index = run_demo(args.out, workers=args.workers, progress=not args.quiet, replicates=args.replicates,
+                     report=not args.no_report)
+    print(f"demo report: {index.resolve()}")
+    return EXIT_OK
 
 
 def cmd_trials(args: argparse.Namespace) -> int:
