@@ -82,3 +82,56 @@ def effects(comparison: pd.DataFrame, horizon: int, group: str = "all", styles: 
                "Hollow markers: the interval includes zero, so the effect is indistinguishable from no effect. "
                "Shares are compared in percentage points.")
     return Plot(name or f"effects_{int(horizon)}m", fig, data, caption)
+
+
+GROUP_PANELS_MAX = 4  # indicators drawn by group: the summary's, at most this many panels
+
+
+def group_effects(comparison: pd.DataFrame, horizon: int, indicators: list[str], styles: dict[str, Style] | None = None,
+                  base: str = "") -> Plot:
+    """Who gains and who loses: each scenario's effect per group (sex, age, years since arrival) with its 95% CI.
+
+    One panel per indicator (at most ``GROUP_PANELS_MAX``); rows are groups, the dashed line the effect on all
+    settlers. data: the comparison.csv rows drawn.
+    """
+    inds = list(dict.fromkeys(indicators))[:GROUP_PANELS_MAX]
+    data = comparison[(comparison.horizon == horizon) & comparison.indicator.isin(inds)
+                      & comparison["diff"].notna()].reset_index(drop=True)
+    groups = list(dict.fromkeys(g for g in data.group if g != "all"))
+    scenarios = list(dict.fromkeys(data.scenario))
+    styles = styles or scenario_styles([base, *scenarios] if base else scenarios)
+    ncols = max(1, min(2, len(inds)))
+    nrows = max(1, -(-len(inds) // ncols))
+    fig, axes = new_figure(nrows, ncols, width=10, height=0.9 + nrows * (0.28 * max(1, len(groups)) + 0.9))
+    n_sc = max(1, len(scenarios))
+    offsets = (np.arange(n_sc) - (n_sc - 1) / 2) * (0.7 / n_sc)
+    for k, ax in enumerate(axes.flat):
+        if k >= len(inds):
+            ax.set_visible(False)
+            continue
+        ind = inds[k]
+        d = data[data.indicator == ind]
+        for j, s in enumerate(scenarios):
+            ds = d[d.scenario == s].set_index("group")
+            g = ds.reindex(groups)
+            y = np.arange(len(groups)) + offsets[j]
+            err = np.vstack([g["diff"] - g.ci_low, g.ci_high - g["diff"]])
+            ax.errorbar(g["diff"], y, xerr=np.where(np.isfinite(err), err, 0), fmt=styles[s].marker,
+                        color=styles[s].color, markersize=5, capsize=2, linewidth=1.2, label=s)
+            if "all" in ds.index:
+                ax.axvline(float(ds.loc["all", "diff"]), color=styles[s].color, linestyle="--", linewidth=1)
+        ax.axvline(0, color="black", linewidth=1)
+        ax.set_yticks(np.arange(len(groups)), [group_label(x) for x in groups])
+        ax.invert_yaxis()
+        ax.set_title(title(ind), fontsize=10)
+        ax.set_xlabel(diff_label(ind))
+        ax.grid(axis="y", visible=False)
+    handles = [Line2D([], [], color=styles[s].color, marker=styles[s].marker, linestyle="none", label=s)
+               for s in scenarios]
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4))
+    fig.suptitle(f"Effect {horizon_words(horizon)} by group: difference from {base or 'the base'}, 95% CI "
+                 "(dashed: all settlers)", fontsize=12)
+    caption = (f"Each row is a group of settlers {horizon_words(horizon)}: the marker is the mean paired difference "
+               f"from {base or 'the base scenario'}, the bar its 95% confidence interval; the dashed line is the "
+               "effect on all settlers. Groups are smaller than the whole, so their intervals are wider.")
+    return Plot(f"group_effects_{int(horizon)}m", fig, data, caption)

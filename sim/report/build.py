@@ -29,7 +29,7 @@ from sim.plots import run as run_plots
 from sim.plots import sweep as sweep_plots
 from sim.plots import trials as trials_plots
 from sim.plots.data import CompareData, ResultsError, RunData, SweepData, kind_of, load_compare, load_run, load_sweep
-from sim.plots.style import DPI, HEADLINE, Plot, readable, save, scenario_styles
+from sim.plots.style import DPI, HEADLINE, Plot, group_label, readable, save, scenario_styles
 from sim.report import template, text
 
 FIGURES = "figures"
@@ -196,17 +196,22 @@ def _compare_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[s
     scen_html = _table(scen_rows, ["colour", "scenario", "description"], ["", "Scenario", "Description"])
     effects_html = _effects_html(data, horizons, last)
     traj = run_plots.trajectories({n: r.timeseries for n, r in data.runs.items()}, styles=styles)
+    chosen = text.summary_effects(comp, HEADLINE)
     sections = [
+        _section("summary", "Summary", _compare_summary(data, chosen, last, figs, styles)),
+        _section("groups", "Who gains, who loses", _groups_html(data, chosen, last, figs, styles)),
         _section("scenarios", "Scenarios compared",
                  Markup("<p>Every scenario ran with common random numbers: replicate <em>i</em> of each scenario "
                         "used the same seed and the same initial settlers, so differences come from the policies, "
                         "not from chance.</p>") + scen_html
                  + Markup(f"<h3>{escape(data.base)} (the base)</h3>") + _params_html(base_sc)
                  + Markup("".join(diff_parts))),
-        _section("effects", "Headline effects", effects_html),
         _section("effect-plot", "Effects on every indicator",
                  figs.add(compare_plots.effects(comp, last, styles=styles, base=data.base))),
         _section("over-time", "Over time", figs.add(traj)),
+        _section("effects", "Headline effects, every horizon",
+                 Markup("<details><summary>Every headline indicator at every horizon, in words</summary>")
+                 + effects_html + Markup("</details>")),
     ]
     provenance = [Markup(_kv_table([(k, _short(v)) for k, v in data.manifest.items()
                                     if not isinstance(v, (dict, list))] or [("Comparison", str(folder))]))]
@@ -215,6 +220,50 @@ def _compare_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[s
     return (f"Policy comparison: {', '.join(names[1:])} against {data.base}",
             f"Differences from {data.base} {', '.join(compare_plots.horizon_words(h) for h in horizons)}, "
             "with 95% confidence intervals from paired replicates", sections)
+
+
+def _compare_summary(data: CompareData, chosen: pd.DataFrame, last: int, figs: _Figures,
+                     styles: dict[str, Any]) -> Markup:
+    """The one-screen summary: the chosen effects in words (rule: ``text.summary_effects``), one figure, a caveat."""
+    rule = ("The largest effects on the headline indicators, for all settlers: among those whose 95% interval "
+            "excludes zero, ranked by the difference relative to the base level, each at the horizon where it is "
+            f"largest, scenarios in turn, at most {text.SUMMARY_MAX_EFFECTS}.")
+    items = []
+    for r in chosen.itertuples(index=False):
+        word = text.direction_word(r.indicator, float(r.diff))
+        items.append(f"<li><strong>{escape(r.scenario)}</strong>: {escape(text.effect_sentence(r))}"
+                     + (f" <em>({word})</em>" if word else "") + "</li>")
+    quiet = [n for n in list(data.runs)[1:] if n not in set(chosen.scenario)]
+    items += [f"<li><strong>{escape(n)}</strong>: no headline indicator differs clearly from {escape(data.base)} "
+              f"{escape(compare_plots.horizon_words(last))}.</li>" for n in quiet]
+    n = len(next(iter(data.runs.values())).manifest.get("seeds", [])) or int(data.comparison.n.max())
+    caveat = text.CAVEAT_FEW_REPLICATES.format(n=n) if n < text.FEW_REPLICATES else text.CAVEAT_CHANCE_ONLY
+    figure = ""
+    if not chosen.empty:
+        horizon = int(chosen.horizon.iloc[0])  # the largest effect's horizon
+        rows = data.comparison[data.comparison.indicator.isin(set(chosen.indicator))]
+        figure = str(figs.add(compare_plots.effects(rows, horizon, styles=styles, base=data.base,
+                                                    name=f"summary_{horizon}m")))
+    return Markup(f"<p>{escape(rule)}</p><ul class=\"tight\">{''.join(items)}</ul>{figure}"
+                  f"<p class=\"caveat\"><strong>Caveat:</strong> {escape(caveat)}</p>")
+
+
+def _groups_html(data: CompareData, chosen: pd.DataFrame, last: int, figs: _Figures,
+                 styles: dict[str, Any]) -> Markup:
+    """Effects by sex, age group and years since arrival, and the groups whose effect differs clearly."""
+    inds = list(dict.fromkeys(chosen.indicator)) or list(HEADLINE)
+    plot = figs.add(compare_plots.group_effects(data.comparison, last, inds, styles=styles, base=data.base))
+    differ = text.differing_groups(data.comparison, inds[:compare_plots.GROUP_PANELS_MAX], last)
+    if differ.empty:
+        words = "<p>No group's effect differs clearly from the effect on all settlers (rule: the overall effect " \
+                "lies outside the group's 95% interval).</p>"
+    else:
+        lis = "".join(f"<li><strong>{escape(r.scenario)}</strong>, {escape(group_label(r.group))}: "
+                      f"{escape(text.effect_sentence(r))}; all settlers {text.fmt_diff(r.indicator, r.overall)}</li>"
+                      for r in differ.itertuples(index=False))
+        words = ("<p>Groups whose effect differs clearly from the effect on all settlers (the overall effect lies "
+                 f"outside the group's 95% interval):</p><ul class=\"tight\">{lis}</ul>")
+    return Markup(words) + plot
 
 
 def _effects_html(data: CompareData, horizons: list[int], last: int) -> Markup:

@@ -75,6 +75,83 @@ def effects_table(comparison: pd.DataFrame, indicators: list[str] | tuple[str, .
     return pd.DataFrame(rows, columns=["scenario", "indicator", "horizon", "sentence", "verdict", "zero"])
 
 
+SUMMARY_MAX_EFFECTS = 6  # a summary fits one screen
+CAVEAT_CHANCE_ONLY = ("The intervals cover chance between paired replicates at fixed parameter values, not what is "
+                      "unknown about the parameters themselves: read them as the model's precision, not the "
+                      "evidence's.")
+CAVEAT_FEW_REPLICATES = "With {n} replicates the intervals are rough: rerun with --replicates 20 or more."
+FEW_REPLICATES = 10
+
+
+def signal(row: Any) -> float:
+    """How clearly an effect stands out from chance: |difference| / half-width of its 95% CI (> 1: CI excludes 0)."""
+    half = (float(row.ci_high) - float(row.ci_low)) / 2
+    diff = abs(float(row.diff))
+    if not (math.isfinite(half) and math.isfinite(diff)):
+        return 0.0
+    return diff / half if half > 0 else (math.inf if diff > 0 else 0.0)
+
+
+def relative_size(row: Any) -> float:
+    """|difference| / |base value|: how large an effect is against the level it changes (inf from a zero base)."""
+    base, diff = abs(float(row.base_mean)), abs(float(row.diff))
+    if not (math.isfinite(base) and math.isfinite(diff)):
+        return 0.0
+    return diff / base if base > 0 else (math.inf if diff > 0 else 0.0)
+
+
+def summary_effects(comparison: pd.DataFrame, indicators: list[str] | tuple[str, ...],
+                    limit: int = SUMMARY_MAX_EFFECTS) -> pd.DataFrame:
+    """The effects a comparison opens with, chosen by a stated rule.
+
+    1. Headline indicators (``indicators``) for all settlers, at every compared horizon.
+    2. Only effects that stand out from chance: ``signal`` > 1 (the 95% CI excludes zero).
+    3. Ranked by ``relative_size`` (|difference| / base level); each scenario and indicator once, at the horizon
+       where it is largest.
+    4. Scenarios take turns, largest effect first, until ``limit`` effects are chosen, so every scenario with a
+       clear effect is represented.
+    Returns comparison rows plus ``signal`` and ``size``; a scenario with no clear effect has no row.
+    """
+    d = comparison[(comparison.group == "all") & comparison.indicator.isin(indicators)].copy()
+    d["signal"] = [signal(r) for r in d.itertuples(index=False)]
+    d["size"] = [relative_size(r) for r in d.itertuples(index=False)]
+    d = d[d.signal > 1].sort_values("size", ascending=False, kind="stable")
+    d = d.drop_duplicates(["scenario", "indicator"])
+    queues = {sc: list(g.index) for sc, g in d.groupby("scenario", sort=False)}
+    chosen: list[int] = []
+    while len(chosen) < limit and any(queues.values()):
+        for sc in dict.fromkeys(comparison.scenario):
+            if queues.get(sc) and len(chosen) < limit:
+                chosen.append(queues[sc].pop(0))
+    return d.loc[chosen]
+
+
+def direction_word(indicator: str, diff: float) -> str:
+    """'better' or 'worse' by the indicator's declared direction ('' when it declares none)."""
+    from sim.indicators import INDICATOR_BY_NAME
+
+    better = INDICATOR_BY_NAME[indicator].better if indicator in INDICATOR_BY_NAME else None
+    if not better or diff == 0:
+        return ""
+    return "better" if (diff > 0) == (better == "higher") else "worse"
+
+
+def differing_groups(comparison: pd.DataFrame, indicators: list[str] | tuple[str, ...], horizon: int
+                     ) -> pd.DataFrame:
+    """Group effects that differ clearly from the overall one: the group's CI excludes the overall effect.
+
+    Rows of ``comparison`` (groups other than 'all', at ``horizon``) with ``overall`` (the all-settlers
+    difference). A conservative rule: the overall effect lies outside the group's own 95% interval.
+    """
+    d = comparison[comparison.horizon == horizon]
+    d = d[d.indicator.isin(indicators)]
+    overall = d[d.group == "all"].set_index(["scenario", "indicator"])["diff"]
+    g = d[d.group != "all"].copy()
+    g["overall"] = [overall.get((s, i), math.nan) for s, i in zip(g.scenario, g.indicator)]
+    clear = (g.overall < g.ci_low) | (g.overall > g.ci_high)
+    return g[clear & g.n.gt(1)]
+
+
 def effect_sentence(row: Any) -> str:
     """'employment rate after 3 years: 58.1% -> 61.4% (+3.3 points, 95% CI +2.1 to +4.5)'.
 
