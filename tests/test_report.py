@@ -65,7 +65,7 @@ def test_run_report_states_scenario_parameters_and_provenance(reports: dict[str,
     emp = summary[(summary.indicator == "employment_rate") & (summary.group == "all")].iloc[0]
     assert f"{emp['mean']:.1f}% (95% CI {emp.ci_low:.1f} to {emp.ci_high:.1f})" in html
     assert {p.name for p in (reports["run"] / "figures").glob("*.png")} == {
-        "trajectories.png", "breakdown.png", "distributions.png"}
+        "summary_trajectories.png", "trajectories.png", "breakdown.png", "distributions.png"}
 
 
 def test_compare_report_words_match_comparison_csv(reports: dict[str, Path]) -> None:
@@ -87,8 +87,10 @@ def test_sweep_report_names_factors_and_baseline(reports: dict[str, Path]) -> No
     assert "Parameter sweep: tiny_sweep" in html
     assert re.search(r"<td>policy.cash_grant_million_krw</td>.*?<td>5, 10, 20</td>\s*<td>10</td>", html, re.S)
     names = {p.name for p in (reports["sweep"] / "figures").glob("*.png")}
-    assert names == {"response_cash_grant_million_krw.png", "response_mentorship_coverage.png",
-                     "heatmap_cash_grant_million_krw__mentorship_coverage.png"}
+    summary = {n for n in names if n.startswith("summary_")}
+    assert names - summary == {"response_cash_grant_million_krw.png", "response_mentorship_coverage.png",
+                               "heatmap_cash_grant_million_krw__mentorship_coverage.png"}
+    assert len(summary) <= 1 and html.index(">Summary</h2>") < html.index(">Experiment</h2>")
 
 
 def test_effect_sentence_reads_like_the_issue() -> None:

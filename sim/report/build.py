@@ -29,12 +29,14 @@ from sim.plots import run as run_plots
 from sim.plots import sweep as sweep_plots
 from sim.plots import trials as trials_plots
 from sim.plots.data import CompareData, ResultsError, RunData, SweepData, kind_of, load_compare, load_run, load_sweep
-from sim.plots.style import DPI, HEADLINE, Plot, group_label, readable, save, scenario_styles
+from sim.plots.style import DPI, HEADLINE, Plot, group_label, readable, save, scenario_styles, title
 from sim.report import template, text
 
 FIGURES = "figures"
 REPORT = "report.html"
 SUMMARY_INDICATORS = indicators.SUMMARY  # headline and summary tiers of the declarations
+RUN_SUMMARY_PANELS = 3  # one row of small trajectories in a summary
+FACTOR_LABEL_CHARS = 80
 
 _env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
 
@@ -88,7 +90,19 @@ def _run_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[str, 
     sc = run.manifest.get("scenario", {})
     styles = scenario_styles([run.name])
     months = int(run.timeseries.month.max())
+    summary = _levels_html(run, months, SUMMARY_INDICATORS[:text.SUMMARY_MAX_EFFECTS], lead=(
+        f"The first {text.SUMMARY_MAX_EFFECTS} headline indicators (in the declared order of importance) for all "
+        "settlers at the end of the simulated period, mean across replicates with its 95% interval."))
+    summary += figs.add(run_plots.trajectories({run.name: run.timeseries}, SUMMARY_INDICATORS[:RUN_SUMMARY_PANELS],
+                                               styles=styles, name="summary_trajectories"))
+    mode = sc.get("population", {}).get("mode", "")
+    caveat = (text.CAVEAT_FEW_REPLICATES.format(n=run.manifest.get("replicates", "?"))
+              if int(run.manifest.get("replicates") or 0) < text.FEW_REPLICATES else
+              ("One arrival cohort followed from arrival: levels differ from surveys of all settlers, most of whom "
+               "arrived years ago. " if mode == "cohort" else "") + text.CAVEAT_CHANCE_ONLY)
+    summary += Markup(f'<p class="caveat"><strong>Caveat:</strong> {escape(caveat)}</p>')
     sections = [
+        _section("summary", "Summary", summary),
         _section("scenario", "Scenario", _scenario_html(run) + _params_html(sc)),
         _section("results", "Headline results", _levels_html(run, months)),
         _section("over-time", "Over time", figs.add(run_plots.trajectories({run.name: run.timeseries}, styles=styles))),
@@ -141,14 +155,15 @@ def _params_html(sc: dict[str, Any]) -> Markup:
     return Markup("".join(str(p) for p in parts))
 
 
-def _levels_html(run: RunData, months: int) -> Markup:
-    s = run.summary[(run.summary.group == "all") & run.summary.indicator.isin(SUMMARY_INDICATORS)]
-    order = {n: i for i, n in enumerate(SUMMARY_INDICATORS)}
+def _levels_html(run: RunData, months: int, names: tuple[str, ...] = SUMMARY_INDICATORS, lead: str = (
+        "All settlers at the end of the simulated period: mean across replicates with its 95% confidence "
+        "interval.")) -> Markup:
+    s = run.summary[(run.summary.group == "all") & run.summary.indicator.isin(names)]
+    order = {n: i for i, n in enumerate(names)}
     s = s.assign(_o=s.indicator.map(order)).sort_values("_o")
     items = "".join(f"<li>{escape(text.level_sentence(r.indicator, months, r.mean, r.ci_low, r.ci_high))}</li>"
                     for r in s.itertuples())
-    return Markup("<p>All settlers at the end of the simulated period: mean across replicates with its 95% "
-                  f"confidence interval.</p><ul class=\"tight\">{items}</ul>")
+    return Markup(f"<p>{escape(lead)}</p><ul class=\"tight\">{items}</ul>")
 
 
 def _provenance_run(run: RunData, label: str = "") -> Markup:
@@ -326,7 +341,28 @@ def _sweep_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[str
     changed = {f.rsplit(".", 1)[-1] for f in data.factors}
     if base_sc:
         changed |= {r["parameter"] for r in text.differing_from_defaults(base_sc)}
-    sections = [_section("experiment", "Experiment", intro),
+    curves = {f: sweep_plots.response_curve_data(df, f, sweep_plots.pick_indicators(df), group, horizon,
+                                                 data.factors) for f in data.factors}
+    responses = text.sweep_responses(curves)
+    items = "".join(f"<li>{escape(sweep_plots.factor_label(r['factor'], FACTOR_LABEL_CHARS))} from {r['x0']:g} to "
+                    f"{r['x1']:g}: {escape(title(r['indicator']))} {escape(text.fmt_value(r['indicator'], r['y0']))} "
+                    f"-> {escape(text.fmt_value(r['indicator'], r['y1']))}</li>" for r in responses)
+    summary = Markup(
+        f"<p>The largest responses ({escape(group)}, {escape(compare_plots.horizon_words(horizon))}): for each factor "
+        "and indicator, the change from the factor's lowest to its highest value, relative to the level at the "
+        "lowest; only changes whose end points' 95% intervals do not overlap; at most "
+        f"{text.SUMMARY_MAX_EFFECTS}.</p>"
+        + (f'<ul class="tight">{items}</ul>' if items else "<p>No factor moves an indicator clearly.</p>"))
+    if responses:
+        top = responses[0]["factor"]
+        plot = sweep_plots.response_curves(df, top, data.factors, baseline, color=colour, indicators=list(
+            dict.fromkeys(r["indicator"] for r in responses if r["factor"] == top))[:RUN_SUMMARY_PANELS])
+        plot.name = f"summary_{plot.name}"  # its own file beside the full curves
+        summary += figs.add(plot)
+    summary += Markup(f'<p class="caveat"><strong>Caveat:</strong> {escape(text.CAVEAT_CHANCE_ONLY)} Each point '
+                      "holds the other factors at their sampled values: a curve is an average over them.</p>")
+    sections = [_section("summary", "Summary", summary),
+                _section("experiment", "Experiment", intro),
                 _section("curves", "Response curves", curve_html),
                 _section("heatmaps", "Two factors together", heat_html)]
     prov = _kv_table([(k, _short(v)) for k, v in data.manifest.items() if not isinstance(v, (dict, list))]

@@ -126,6 +126,26 @@ def summary_effects(comparison: pd.DataFrame, indicators: list[str] | tuple[str,
     return d.loc[chosen]
 
 
+def sweep_responses(curves: dict[str, pd.DataFrame], limit: int = SUMMARY_MAX_EFFECTS) -> list[dict[str, Any]]:
+    """A sweep's largest responses: per (factor, indicator) curve, the change of the mean from the lowest to the
+    highest factor value relative to the mean at the lowest; only changes larger than the two ends' 95% intervals
+    allow (the intervals do not overlap); largest first, at most ``limit``.
+
+    curves: factor -> ``sim.plots.sweep.response_curve_data`` (indicator, x, mean, ci_low, ci_high).
+    """
+    out = []
+    for factor, data in curves.items():
+        for ind, d in data.groupby("indicator", sort=False):
+            d = d.sort_values("x")
+            lo, hi = d.iloc[0], d.iloc[-1]
+            if len(d) < 2 or not (hi.ci_low > lo.ci_high or hi.ci_high < lo.ci_low):
+                continue
+            size = abs(hi["mean"] - lo["mean"]) / abs(lo["mean"]) if lo["mean"] else math.inf
+            out.append({"factor": factor, "indicator": ind, "x0": lo.x, "x1": hi.x, "y0": lo["mean"],
+                        "y1": hi["mean"], "size": size})
+    return sorted(out, key=lambda r: -r["size"])[:limit]
+
+
 def direction_word(indicator: str, diff: float) -> str:
     """'better' or 'worse' by the indicator's declared direction ('' when it declares none)."""
     from sim.indicators import INDICATOR_BY_NAME
