@@ -363,7 +363,7 @@ def format_table(table: pd.DataFrame) -> list[str]:
             est = r.published if isinstance(r.published, str) else f"{float(r.published):+.2f}"
             pub = f"{est} [{r.published_low:+.2f}, {r.published_high:+.2f}]"
         sim = "" if not np.isfinite(r.simulated) else f"{r.simulated:+.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}]"
-        lines.append(f"  {r.trial[:TRIAL_WIDTH]:28s} {r.outcome[:OUTCOME_WIDTH]:30s} {r.group:6s} {r.followup_months:5d} {pub:>24s} "
-                     f"{sim:>26s}  {r.agree}")
+        lines.append(f"  {r.trial[:TRIAL_WIDTH]:28s} {r.outcome[:OUTCOME_WIDTH]:30s} {r.group:6s} "
+                     f"{r.followup_months:5d} {pub:>24s} {sim:>26s}  {r.agree}")
     return lines
 
