@@ -7,8 +7,10 @@ Exit codes: 0 success, 1 failure, 2 bad input.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -27,6 +29,38 @@ DEFAULT_RESULTS = Path("results")
 
 class BadInput(Exception):
     """Raised for command-line input that cannot be used (exit code 2)."""
+
+
+def check_writable(path: Path, option: str = "--out", file: bool = False) -> None:
+    """Raise ``BadInput`` unless ``path`` (a folder, or with ``file`` a file) can be written; nothing is left behind.
+
+    Called before any simulation runs, so a bad ``--out`` costs no work. It probes by creating the
+    missing folders and a temporary file, then removes what it made: permissions alone do not tell
+    (root ignores them; /proc refuses anyway).
+    """
+    if file and path.is_dir():
+        raise BadInput(f"{option} {path}: is a directory, expected a file")
+    folder = path.parent if file else path
+    chain = [folder, *folder.parents]
+    existing = next((p for p in chain if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        where = "exists" if existing == path else f"{existing} exists"
+        raise BadInput(f"{option} {path}: {where} and is not a directory")
+    missing = chain[:chain.index(existing)] if existing is not None else chain
+    created: list[Path] = []
+    try:
+        for d in reversed(missing):
+            d.mkdir()
+            created.append(d)
+        fd, probe = tempfile.mkstemp(prefix=".resettle-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise BadInput(f"{option} {path}: cannot write there ({err.strerror or err})") from None
+    finally:
+        for d in reversed(created):
+            with contextlib.suppress(OSError):  # something else wrote into it meanwhile: leave it
+                d.rmdir()
 
 
 def _positive(kind: str) -> Callable[[str], int]:
@@ -160,6 +194,7 @@ def cmd_trials(args: argparse.Namespace) -> int:
     if not files:
         raise BadInput("trials: no trial files given and none found in trials/")
     trials = [load_trial(f) for f in files]
+    check_writable(args.out)
     result = run_trials(trials, replicates=args.replicates, workers=args.workers, progress=not args.quiet)
     result.write(args.out)
     counts = result.table.agree.value_counts()
@@ -173,6 +208,8 @@ def cmd_trials(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from sim.report import ResultsError, build_report
 
+    if args.results.is_dir():  # otherwise build_report says what is wrong with it
+        check_writable(args.results, "report")
     try:
         path = build_report(args.results)
     except ResultsError as err:
@@ -219,10 +256,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise BadInput("compare: expected at least two scenario files (the first is the base)")
     scenarios = [load_scenario(f) for f in args.scenarios]
+    out = args.out or DEFAULT_RESULTS / ("compare-" + "-".join(s.name for s in scenarios))
+    check_writable(out)
     result = compare(scenarios, replicates=args.replicates, seed=args.seed, workers=args.workers or default_workers(),
                      population=args.population, months=args.months, horizons=args.horizons,
                      progress=not args.quiet)
-    out = args.out or DEFAULT_RESULTS / ("compare-" + "-".join(s.name for s in scenarios))
     result.write(out)
     print("\n".join(format_comparison(result, indicators.SUMMARY)))
     print(f"results: {out} (comparison.csv and one folder per scenario)")
@@ -230,9 +268,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.batch.sweep import DEFAULT_RESULTS as SWEEP_RESULTS
     from sim.batch.sweep import sweep
+    from sim.experiment import load_experiment
 
-    result = sweep(args.experiment, out=args.out, workers=args.workers, scheduler=args.scheduler,
+    experiment = load_experiment(args.experiment)
+    out = args.out or SWEEP_RESULTS / experiment.name
+    check_writable(out)
+    result = sweep(experiment, out=out, workers=args.workers, scheduler=args.scheduler,
                    replicates=args.replicates, seed=args.seed, population=args.population, months=args.months,
                    progress=not args.quiet)
     c = result.manifest["counts"]
@@ -254,6 +297,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     out = args.out or DEFAULT_RESULTS / scenario.name
+    check_writable(out)
     result = run_scenario(scenario, replicates=args.replicates, seed=args.seed, workers=args.workers,
                           population=args.population, months=args.months, progress=not args.quiet)
     result.write(out)
@@ -326,8 +370,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         problem = default_problem(args.targets, population=args.population, replicates=args.replicates, seed=args.seed)
     except TargetsError as err:
         raise BadInput(str(err)) from None
+    out = args.out or calibration_path()
+    check_writable(out, file=True)
     result = calibrate(problem, budget=args.budget, workers=args.workers, progress=not args.quiet)
-    out = result.write(args.out or calibration_path())
+    out = result.write(out)
     fit = result.fit_table()
     print(f"calibrated {len(problem.names)} parameters on {len(fit)} targets: {result.status} "
           f"({result.evaluations} evaluations); within tolerance {int(fit.within.sum())}/{len(fit)}")
@@ -340,6 +386,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from sim.calibration.targets import TargetsError
     from sim.calibration.validate import validate
 
+    check_writable(args.out)
     try:
         v = validate(args.targets, population=args.population, replicates=args.replicates, seed=args.seed,
                      workers=args.workers, progress=not args.quiet)

@@ -359,7 +359,7 @@ def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file and its base scenario. Raises ``ExperimentError``."""
     path = Path(path)
     try:
-        data = _read_yaml(path)
+        data = _read_yaml(path, expect="experiment")
     except ScenarioError as err:
         raise ExperimentError(str(err)) from None
     return experiment_from_dict(data, source=str(path), root=path.parent)

@@ -89,6 +89,9 @@ def build(mode: str, size: int, start_year: int, start_month: int, months: int,
         layout = Layout(start_year, start_month, 0, float(represents if represents is not None else size))
     elif mode == "population":
         origin_year = inputs.EARLIEST_ARRIVAL_YEAR
+        if start_year < origin_year:  # refused by the scenario schema; guard for direct API use
+            raise ValueError(f"population mode needs a start from {origin_year}-01 (the arrivals table begins "
+                             f"in {origin_year}), got {start_year}-{start_month:02d}")
         record_from = (start_year - origin_year) * 12 + (start_month - 1)
         end_month = record_from + months
         table = inputs.arrivals_by_year()

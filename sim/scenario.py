@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, create_model, field_validator
 
 from sim.clock import months_between, parse_year_month
+from sim.inputs import EARLIEST_ARRIVAL_YEAR
 from sim.params import BEHAVIOUR_NAMES, PARAM_BY_NAME, POLICY_NAMES, suggest
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"  # a safe folder name: no separators, no '..' prefix
@@ -95,9 +96,14 @@ class Scenario(BaseModel):
 
     @field_validator("start", mode="before")
     @classmethod
-    def _check_start(cls, v: Any) -> str:
+    def _check_start(cls, v: Any, info: ValidationInfo) -> str:
         text = v if isinstance(v, str) else str(v)
         year, month = parse_year_month(text)
+        pop = info.data.get("population")  # validated before start (field order)
+        # population mode replays arrivals from the table's first year; earlier there is no one to sample
+        if pop is not None and pop.mode == "population" and year < EARLIEST_ARRIVAL_YEAR:
+            raise ValueError(f"population mode needs a start from {EARLIEST_ARRIVAL_YEAR}-01 (the arrivals "
+                             f"table begins in {EARLIEST_ARRIVAL_YEAR}), got {text!r}")
         return f"{year:04d}-{month:02d}"
 
     def parameters(self) -> dict[str, float]:
@@ -167,7 +173,38 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+# keys only one kind of file has, to tell a file given to the wrong command (trials also have 'scenario')
+TRIAL_KEYS = ("arms", "outcomes", "treatment", "study")
+EXPERIMENT_KEYS = ("factors", "scenario")
+# per kind of file: the command that runs it, the commands that expect it, the folder of examples
+KIND_USE = {"scenario": ("run", "run and compare expect", "scenarios/"),
+            "experiment": ("sweep", "sweep expects", "experiments/"),
+            "trial": ("trials", "trials expects", "trials/")}
+
+
+def file_kind(data: dict[str, Any]) -> str:
+    """'trial', 'experiment' or 'scenario': what a file's top-level keys say it is."""
+    if any(k in data for k in TRIAL_KEYS):
+        return "trial"
+    if any(k in data for k in EXPERIMENT_KEYS):
+        return "experiment"
+    return "scenario"
+
+
+def _check_kind(path: Path, data: dict[str, Any], expect: str) -> None:
+    kind = file_kind(data)
+    if kind != expect:
+        runs_it, expected_by, folder = KIND_USE[kind][0], *KIND_USE[expect][1:]
+        raise ScenarioError(f"{path}: this is {_a(kind)} file; {expected_by} {_a(expect)} file (see {folder}); "
+                            f"run this one with 'resettle {runs_it} {path}'")
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
+def _read_yaml(path: Path, expect: str | None = None) -> dict[str, Any]:
+    """The mapping in a YAML file; ``expect`` ('scenario', 'experiment', 'trial') refuses another kind of file."""
     if not path.exists():
         raise ScenarioError(f"{path}: file not found")
     if path.is_dir():
@@ -188,6 +225,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"{path}: the file is empty, expected a mapping with at least 'name'")
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping of keys (name, policy, ...), got {type(data).__name__}")
+    if expect is not None:
+        _check_kind(path, data, expect)
     return data
 
 
@@ -196,7 +235,7 @@ def _load_merged(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError(f"{path}: extends: circular reference ({cycle})")
-    data = _read_yaml(path)
+    data = _read_yaml(path, expect="scenario")
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -238,7 +277,7 @@ def _describe(err: ValidationError) -> str:
         known = _known_keys(first["loc"][:-1])
         key = str(first["loc"][-1])
         return f"{loc}: unknown key{suggest(key, known)}"
-    msg = first["msg"]
+    msg = str(first["msg"]).removeprefix("Value error, ")
     if kind == "missing":
         return f"{loc}: required key is missing"
     value = first.get("input")

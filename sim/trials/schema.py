@@ -292,7 +292,7 @@ def load_trial(path: str | Path) -> Trial:
     """Read and validate a trial file. Raises ``TrialError`` (one line)."""
     path = Path(path)
     try:
-        data = _read_yaml(path)
+        data = _read_yaml(path, expect="trial")
     except ScenarioError as err:
         raise TrialError(str(err)) from None
     return trial_from_dict(data, source=str(path), folder=path.parent)
