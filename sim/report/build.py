@@ -89,8 +89,8 @@ def _run_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[str, 
     styles = scenario_styles([run.name])
     months = int(run.timeseries.month.max())
     sections = [
+        _section("summary", "Headline results", _levels_html(run, months)),
         _section("scenario", "Scenario", _scenario_html(run) + _params_html(sc)),
-        _section("results", "Headline results", _levels_html(run, months)),
         _section("over-time", "Over time", figs.add(run_plots.trajectories({run.name: run.timeseries}, styles=styles))),
         _section("groups", "By sex, age and years since arrival",
                  figs.add(run_plots.group_breakdown(run.summary, style=styles[run.name], scenario=run.name,
@@ -197,13 +197,13 @@ def _compare_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[s
     effects_html = _effects_html(data, horizons, last)
     traj = run_plots.trajectories({n: r.timeseries for n, r in data.runs.items()}, styles=styles)
     sections = [
+        _section("summary", "Headline effects", effects_html),
         _section("scenarios", "Scenarios compared",
                  Markup("<p>Every scenario ran with common random numbers: replicate <em>i</em> of each scenario "
                         "used the same seed and the same initial settlers, so differences come from the policies, "
                         "not from chance.</p>") + scen_html
                  + Markup(f"<h3>{escape(data.base)} (the base)</h3>") + _params_html(base_sc)
                  + Markup("".join(diff_parts))),
-        _section("effects", "Headline effects", effects_html),
         _section("effect-plot", "Effects on every indicator",
                  figs.add(compare_plots.effects(comp, last, styles=styles, base=data.base))),
         _section("over-time", "Over time", figs.add(traj)),
@@ -277,7 +277,7 @@ def _sweep_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[str
     changed = {f.rsplit(".", 1)[-1] for f in data.factors}
     if base_sc:
         changed |= {r["parameter"] for r in text.differing_from_defaults(base_sc)}
-    sections = [_section("experiment", "Experiment", intro),
+    sections = [_section("summary", "Experiment", intro),
                 _section("curves", "Response curves", curve_html),
                 _section("heatmaps", "Two factors together", heat_html)]
     prov = _kv_table([(k, _short(v)) for k, v in data.manifest.items() if not isinstance(v, (dict, list))]
@@ -376,6 +376,7 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def _section(sid: str, heading: str, html: Markup | str) -> dict[str, Any]:
+    """One section; every report's first one has id ``summary`` (on the first screen, tests/test_browser.py)."""
     return {"id": sid, "title": heading, "html": Markup(html)}
 
 
