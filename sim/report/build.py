@@ -461,6 +461,7 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def _section(sid: str, heading: str, html: Markup | str) -> dict[str, Any]:
+    """One section; every report's first one has id ``summary`` (on the first screen, tests/test_browser.py)."""
     return {"id": sid, "title": heading, "html": Markup(html)}
 
 

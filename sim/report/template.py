@@ -14,6 +14,7 @@ nav a { margin-right: 1rem; color: var(--accent); text-decoration: none; }
 figure { margin: 1.2rem 0 1.8rem; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--line); display: block; }
 figcaption { color: var(--muted); font-size: .92rem; margin-top: .4rem; max-width: 60rem; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .92rem; }
 th, td { border: 1px solid var(--line); padding: .3rem .6rem; text-align: left; vertical-align: top; }
 th { background: var(--bg-soft); }
@@ -66,12 +67,12 @@ FIGURE = """<figure id="fig-{{ fig.name }}">
 </figure>
 """
 
-TABLE = """<table>
+TABLE = """<div class="table-wrap"><table>
 <thead><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr></thead>
 <tbody>
 {% for row in rows %}<tr{% if row_class and row_class[loop.index0] %} class="{{ row_class[loop.index0] }}"{% endif %}>
 {% for c in keys %}<td{% if c in numeric %} class="num"{% endif %}>{{ row[c] }}</td>{% endfor %}</tr>
 {% endfor %}
 </tbody>
-</table>
+</table></div>
 """
