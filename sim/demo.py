@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from sim.batch.compare import compare, format_comparison
-from sim.indicators import SUMMARY
+import pandas as pd
+
+from sim.batch.compare import compare
+from sim.indicators import HEADLINE
+from sim.report import text
 from sim.scenario import load_scenario
 
 SCENARIOS = Path("scenarios")
@@ -57,12 +60,20 @@ def run_demo(out: Path, *, workers: int = 1, progress: bool = True, replicates: 
         folder = out / q.folder
         result.write(folder)
         print(q.question)
-        print("\n".join(format_comparison(result, SUMMARY)))
+        print("\n".join(summary_lines(result.table, [s.name for s in scenarios])))
         page = build_report(folder) if report else None
         entries.append((q, scenarios, page))
     index = out / INDEX
     index.write_text(_index_html(entries, out), encoding="utf-8")
     return index
+
+
+def summary_lines(comparison: pd.DataFrame, names: list[str]) -> list[str]:
+    """The report summary's effects as printable lines (the rule of ``sim.report.text.summary_effects``)."""
+    chosen = text.summary_effects(comparison, HEADLINE)
+    lines = [f"  {r.scenario}: {text.effect_sentence(r)}" for r in chosen.itertuples(index=False)]
+    quiet = [n for n in names[1:] if n not in set(chosen.scenario)]
+    return lines + [f"  {n}: no headline indicator differs clearly from {names[0]}" for n in quiet]
 
 
 def _index_html(entries: list, out: Path) -> str:
