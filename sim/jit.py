@@ -61,7 +61,8 @@ def model_hash() -> str:
     It names the model's version: a sweep's run ids and manifests carry it, and the kernel cache is kept per hash.
     """
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
+    # the package's own sources only: generated kernel files live in the cache under __pycache__
+    for path in sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.relative_to(PACKAGE).parts):
         digest.update(path.relative_to(PACKAGE).as_posix().encode())
         digest.update(path.read_bytes())
     for path in _plugin_files():

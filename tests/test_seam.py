@@ -230,3 +230,15 @@ def test_the_kernel_cache_never_deletes_other_versions(tmp_path):
     here = Path(out.stdout.strip())
     assert here.parent == tmp_path and here.name.startswith("numba-") and here != other
     assert (other / "kernel.nbi").read_text(encoding="utf-8") == "another version's cache"
+
+
+def test_the_model_version_and_kernel_cache_hold_across_processes():
+    """Generated kernel files (kept in the cache under sim/__pycache__) are not part of the model's version: a second
+    process finds the same version and loads every kernel from the cache instead of compiling it again."""
+    env = {k: v for k, v in os.environ.items() if k not in ("RESETTLE_CACHE_DIR", "NUMBA_CACHE_DIR")}
+    code = "import sim.batch.preload, sim.jit as j; print(j.model_hash())"
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=REPO)
+    second = subprocess.run([sys.executable, "-c", code], env={**env, "NUMBA_DEBUG_CACHE": "1"}, capture_output=True,
+                            text=True, check=True, cwd=REPO)
+    assert first.stdout.split()[-1] == second.stdout.split()[-1]
+    assert "data saved" not in second.stdout + second.stderr, "a kernel was compiled again in the second process"
