@@ -50,7 +50,7 @@ class _Figures:
 
     def add(self, plot: Plot) -> Markup:
         width, height = (round(v * DPI) for v in plot.fig.get_size_inches())
-        alt = plot.fig.get_suptitle() or plot.name
+        alt = plot.fig.get_suptitle() or plot.caption.split(". ")[0] or plot.name  # a sentence for screen readers
         path = save(plot, self.folder)
         self.written.append(path)
         uri = "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
