@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -98,3 +100,39 @@ def test_bad_sizes_are_refused():
         update(Settings(BASE, {}, months=12, settlers=300, replicates=0))
     with pytest.raises(ScenarioError, match=r"population\.size"):
         update(Settings(BASE, {}, months=12, settlers=1, replicates=2))
+
+
+def _explore(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sim", "explore", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_explore_refuses_a_bad_base_scenario_at_start(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nextends: " + str(BASE) + "\npolicy: {mentorship_coverage: 2}\n")
+    done = _explore(str(bad))
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: ") and "policy.mentorship_coverage" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_explore_says_when_the_port_is_in_use():
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = _explore("--port", str(port))
+        warned = _explore("--host", "0.0.0.0", "--port", str(port))
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"error: explore: port {port} on 127.0.0.1 is in use (another program listens " \
+                                  "there); choose another with --port"
+    assert warned.stderr.startswith("warning: serving on 0.0.0.0")
+
+
+def test_the_server_command_stays_offline():
+    from sim.explore import serve
+
+    cmd = serve.command("127.0.0.1", 1234)
+    assert "--no-check-version" in cmd and cmd[cmd.index("--host") + 1] == "127.0.0.1"
+    env = serve.environment(BASE, settlers=200, months=12, replicates=2)
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env["RESETTLE_EXPLORE_SIZES"] == "200,12,2"
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
