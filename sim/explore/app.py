@@ -45,6 +45,7 @@ BASE_ENV = "RESETTLE_EXPLORE_BASE"
 DEFAULT_BASE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 BASE_FILE = Path(os.environ.get(BASE_ENV) or DEFAULT_BASE)
 BASE = load_scenario(BASE_FILE)
+DECIMAL = 10  # slider steps are powers of ten
 SLIDER_STEPS = 100  # positions of a float lever's slider between its low and high
 DEBOUNCE_S = 0.3  # wait this long [s] before running, so a slider being dragged does not start a run per step
 MAX_SETTLERS, MIN_SETTLERS, SETTLER_STEP = 10_000, 100, 100
@@ -71,7 +72,7 @@ def lever_label(name: str) -> str:
 
 def slider_step(low: float, high: float) -> float:
     """A round step (a power of ten) giving at least ``SLIDER_STEPS`` positions, so round values lie on it."""
-    return float(10 ** math.floor(math.log10((high - low) / SLIDER_STEPS)))
+    return float(DECIMAL ** math.floor(math.log10((high - low) / SLIDER_STEPS)))
 
 
 def set_lever(name: str, value: float) -> None:
