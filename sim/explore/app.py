@@ -11,6 +11,7 @@ import math
 import os
 import threading
 import time
+from html import escape
 from pathlib import Path
 
 import matplotlib
@@ -100,7 +101,7 @@ def Lever(name: str) -> None:
 @solara.component
 def Controls() -> None:
     """Levers grouped by their declared group, then horizon, cohort size and replicates."""
-    solara.Markdown(f"**Base scenario:** `{BASE.name}` ({BASE_FILE})")
+    solara.HTML(tag="p", unsafe_innerHTML=f"<b>Base scenario:</b> <code>{escape(BASE.name)}</code> ({escape(str(BASE_FILE))})")
     for g in (*LEVER_GROUPS, ""):
         names = [n for n in POLICY_NAMES if PARAM_BY_NAME[n].group == g]
         if not names:
@@ -122,16 +123,23 @@ def current_settings() -> Settings:
 
 
 @solara.component
+def Bullets(heading: str, items: list[str]) -> None:
+    """A heading and a list of sentences (plain HTML: solara.Markdown would load KaTeX from a CDN)."""
+    solara.HTML(tag="h3", unsafe_innerHTML=escape(heading))
+    solara.HTML(tag="ul", unsafe_innerHTML="".join(f"<li>{escape(i)}</li>" for i in items))
+
+
+@solara.component
 def Results(answer: Answer) -> None:
     """Headline sentences, the effect plot and the trajectories for the chosen group."""
     g = group.value
     horizon = max(answer.horizons)
     clear = answer.sentences("all")
-    solara.Markdown("### Clear effects (all settlers)\n" + ("\n".join(f"- {s}" for s in clear) if clear else
-                    "No headline effect stands out from chance (every 95% interval includes zero)."))
+    Bullets("Clear effects (all settlers)", clear or
+            ["No headline effect stands out from chance (every 95% interval includes zero)."])
     rows = effects_table(answer.table[answer.table.horizon == horizon], indicators.HEADLINE, g)
-    solara.Markdown(f"### Headline effects {horizon_words(horizon)}: {group_label(g)}\n"
-                    + "\n".join(f"- {r.sentence} — {r.verdict}" for r in rows.itertuples()))
+    Bullets(f"Headline effects {horizon_words(horizon)}: {group_label(g)}",
+            [f"{r.sentence} — {r.verdict}" for r in rows.itertuples()])
     plot = effects(answer.table, horizon, g, base=answer.base.name)
     solara.FigureMatplotlib(plot.fig, format="png")
     plt.close(plot.fig)
@@ -165,8 +173,9 @@ def Page() -> None:
         with solara.Column(style={"max-height": "100vh", "overflow-y": "auto"}):
             Controls()
         with solara.Column():
-            solara.Markdown("# Explore a policy change\nMove a lever on the left: the model reruns the base scenario and "
-                            "the changed one with the same random numbers and shows the difference.")
+            solara.HTML(tag="h1", unsafe_innerHTML="Explore a policy change")
+            solara.Text("Move a lever on the left: the model reruns the base scenario and the changed one with the "
+                        "same random numbers and shows the difference.")
             running = result.state in (solara.ResultState.STARTING, solara.ResultState.WAITING,
                                        solara.ResultState.RUNNING, solara.ResultState.INITIAL)
             if running:
