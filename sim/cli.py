@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -208,6 +209,11 @@ def cmd_explore(args: argparse.Namespace) -> int:
     except serve.PortInUse as err:
         raise BadInput(str(err)) from None
     print(f"explore: serving {base} at http://{args.host}:{args.port}/ (Ctrl-C stops it)", file=sys.stderr)
+
+    def stop(signum: int, frame: object) -> None:  # a terminated explore takes its server with it
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         return child.wait()
     except KeyboardInterrupt:

@@ -54,8 +54,16 @@ def server(tmp_path_factory: pytest.TempPathFactory):
                 break
         time.sleep(0.5)
     yield f"http://127.0.0.1:{port}/", log
-    child.terminate()
+    child.terminate()  # explore ends its solara server too
     child.wait(timeout=30)
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"the server on port {port} outlived resettle explore")
 
 
 @pytest.fixture(scope="module")
