@@ -1,4 +1,4 @@
-"""Command line: ``resettle run|check|params`` (and ``python -m sim``).
+"""Command line: ``resettle run|check|params|compare|explore|...`` (and ``python -m sim``).
 
 A thin layer over the Python API: argument parsing, printing and exit codes only.
 Exit codes: 0 success, 1 failure, 2 bad input.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim import indicators
+from sim.explore import DEFAULT_PORT, LOCAL_HOST
 from sim.scenario import ScenarioError, load_scenario
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -174,7 +176,50 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.add_argument("--no-report", action="store_true", help="skip the reports (results only)")
     demo.set_defaults(func=cmd_demo)
+
+    explore = sub.add_parser("explore", help="a local web app: move a policy lever, see its paired effect",
+                             description="Serve a page where policy levers are moved and the paired effect against "
+                                         "the base scenario is shown (a compare run per change). Local only by "
+                                         "default.")
+    explore.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO.yaml",
+                         help="the base scenario (default scenarios/baseline.yaml)")
+    explore.add_argument("--host", default=LOCAL_HOST, help=f"address to serve on (default {LOCAL_HOST}: this machine only)")
+    explore.add_argument("--port", type=_positive("port"), default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    explore.add_argument("--settlers", type=_positive("settlers"), help="cohort size to start with (default 2000)")
+    explore.add_argument("--months", type=_positive("months"), help="horizon to start with (default 60)")
+    explore.add_argument("--replicates", type=_positive("replicates"), help="paired replicates to start with (default 20)")
+    explore.set_defaults(func=cmd_explore)
     return parser
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    from sim.explore import serve
+    from sim.explore.update import Settings, scenarios
+
+    base = args.scenario or serve.DEFAULT_BASE
+    settings = Settings(base)
+    sizes = {"settlers": args.settlers or settings.settlers, "months": args.months or settings.months,
+             "replicates": args.replicates or settings.replicates}
+    scenarios(Settings(base, **sizes))  # a bad file or size is refused now, not in the browser
+    if args.host not in serve.LOCAL_NAMES:
+        print(f"warning: serving on {args.host}: anyone who can reach this machine can use the explorer "
+              f"(and run simulations on it); --host {LOCAL_HOST} keeps it local", file=sys.stderr)
+    try:
+        child = serve.start(Path(base), args.host, args.port, **sizes)
+    except serve.PortInUse as err:
+        raise BadInput(str(err)) from None
+    print(f"explore: serving {base} at http://{args.host}:{args.port}/ (Ctrl-C stops it)", file=sys.stderr)
+
+    def stop(signum: int, frame: object) -> None:  # a terminated explore takes its server with it
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        child.terminate()
+        child.wait()
+        raise
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

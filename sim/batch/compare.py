@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +92,8 @@ def unpaired_difference(base: np.ndarray, other: np.ndarray) -> dict[str, np.nda
 
 def compare(scenarios: Sequence[Scenario | str | Path], *, replicates: int | None = None, seed: int | None = None,
             workers: int = 1, population: int | None = None, months: int | None = None,
-            horizons: Iterable[int] | None = None, progress: bool = True) -> CompareResult:
+            horizons: Iterable[int] | None = None, progress: bool = True,
+            on_replicate: Callable[[int], None] | None = None) -> CompareResult:
     """Run scenarios with common random numbers and compare each with the first.
 
     Parameters
@@ -102,6 +103,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], *, replicates: int | Non
     population, months : overrides applied to every scenario (settlers, horizon in months)
     workers : local processes per scenario (results do not depend on it)
     horizons : months after start to compare (default 12, 36, 60; those beyond the shortest horizon skipped)
+    on_replicate : called after each replicate of each scenario with its index (an exception it raises stops the run)
 
     Returns a ``CompareResult`` (``.table`` is the comparison DataFrame, ``.results`` the runs).
     """
@@ -122,7 +124,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], *, replicates: int | Non
     shortest = min(r.months for r in runs)
     wanted = sorted(set(DEFAULT_HORIZONS if horizons is None else horizons))
     hs = [h for h in wanted if 1 <= h <= shortest] or [shortest]
-    results = [run_scenario(r, workers=workers, progress=progress) for r in runs]
+    results = [run_scenario(r, workers=workers, progress=progress, on_replicate=on_replicate) for r in runs]
     return CompareResult(results, comparison_table(results, hs), hs)
 
 

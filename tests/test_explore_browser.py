@@ -1,0 +1,116 @@
+"""The explorer in a real browser: headless Chromium opens ``resettle explore`` (tiny sizes), moves the mentorship
+coverage slider and sees the effect on "no one to ask for help when sick" change; nothing comes from the internet."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path(shutil.which("chromedriver") or "/usr/bin/chromedriver")
+selenium = pytest.importorskip("selenium", reason="pip install 'selenium>=4.15' (the project's [test] extra)")
+pytest.importorskip("solara", reason="resettle explore needs solara")
+if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+    pytest.skip("headless browser test needs Debian's chromium and chromium-driver", allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+
+from sim.declare import LEVER_GROUPS  # noqa: E402
+from sim.params import PARAM_BY_NAME, POLICY_NAMES  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+         "--window-size=1280,900")
+WAIT_S = 120
+INDICATOR = "no one to ask for help when sick"
+
+
+def free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as s:
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("explore") / "server.log"
+    with open(log, "w") as out:
+        child = subprocess.Popen([sys.executable, "-m", "sim", "explore", "--port", str(port), "--settlers", "200",
+                                  "--months", "12", "--replicates", "2"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.5)
+    yield f"http://127.0.0.1:{port}/", log
+    child.terminate()  # explore ends its solara server too
+    child.wait(timeout=30)
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"the server on port {port} outlived resettle explore")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER), log_output=os.devnull))
+    driver.set_page_load_timeout(WAIT_S)
+    yield driver
+    driver.quit()
+
+
+def effect_line(driver) -> str | None:
+    """The headline-effects line about the indicator, once the page says it is up to date."""
+    body = driver.find_element("tag name", "body").text
+    if "up to date" not in body:
+        return None
+    # the full list's line ("... — verdict"), not the clear-effects one
+    lines = [ln for ln in body.splitlines() if ln.startswith(INDICATOR) and " — " in ln]
+    return lines[0] if lines else None
+
+
+def wait_for(driver, condition, what: str):
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        value = condition(driver)
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}: {driver.find_element('tag name', 'body').text[-2000:]}")
+
+
+def test_moving_mentorship_changes_the_effect_on_help_when_sick(server, browser):
+    url, log = server
+    browser.get(url)
+    before = wait_for(browser, effect_line, "the first update")
+    assert "+0.0 points" in before  # no lever moved yet: the variant is the base
+    order = [n for g in (*LEVER_GROUPS, "") for n in POLICY_NAMES if PARAM_BY_NAME[n].group == g]
+    thumbs = browser.find_elements("css selector", ".v-slider-thumb")
+    assert len(thumbs) >= len(order)
+    thumbs[order.index("mentorship_coverage")].send_keys(Keys.END)  # the slider to its top: everyone paired
+    after = wait_for(browser, lambda d: (line := effect_line(d)) and line != before and line, "the update")
+    assert "lower (CI excludes zero)" in after, after
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == [], errors
+    assert "Could not load URL" not in log.read_text()  # every asset served from the local package
