@@ -61,7 +61,8 @@ _sizes = [int(x) for x in os.environ.get(SIZES_ENV, "").split(",") if x.strip()]
 settlers = solara.reactive(_sizes[0])
 months = solara.reactive(_sizes[1])
 replicates = solara.reactive(_sizes[2])
-group = solara.reactive("all")
+GROUP_BY_LABEL = {group_label(g): g for g in indicators.GROUPS}  # the selector shows words, not codes
+group = solara.reactive(group_label("all"))
 progress = solara.reactive(0.0)
 
 
@@ -132,7 +133,7 @@ def Bullets(heading: str, items: list[str]) -> None:
 @solara.component
 def Results(answer: Answer) -> None:
     """Headline sentences, the effect plot and the trajectories for the chosen group."""
-    g = group.value
+    g = GROUP_BY_LABEL[group.value]
     horizon = max(answer.horizons)
     clear = answer.sentences("all")
     Bullets("Clear effects (all settlers)", clear or
@@ -186,7 +187,7 @@ def Page() -> None:
             if result.state == solara.ResultState.ERROR and not isinstance(result.error, type(None)):
                 message = str(result.error) if isinstance(result.error, ScenarioError) else repr(result.error)
                 solara.Error(message)
-            solara.Select("group", value=group, values=list(indicators.GROUPS))
+            solara.Select("group", value=group, values=list(GROUP_BY_LABEL))
             try:
                 text = to_yaml(settings)
             except ScenarioError as err:
