@@ -251,7 +251,7 @@ def _compare_summary(data: CompareData, chosen: pd.DataFrame, last: int, figs: _
     quiet = [n for n in list(data.runs)[1:] if n not in set(chosen.scenario)]
     items += [f"<li><strong>{escape(n)}</strong>: no headline indicator differs clearly from {escape(data.base)} "
               f"{escape(compare_plots.horizon_words(last))}.</li>" for n in quiet]
-    n = len(next(iter(data.runs.values())).manifest.get("seeds", [])) or int(data.comparison.n.max())
+    n = int(data.comparison.n.max())  # paired replicates
     caveat = text.CAVEAT_FEW_REPLICATES.format(n=n) if n < text.FEW_REPLICATES else text.CAVEAT_CHANCE_ONLY
     figure = ""
     if not chosen.empty:
