@@ -111,6 +111,10 @@ def test_moving_mentorship_changes_the_effect_on_help_when_sick(server, browser)
     thumbs[order.index("mentorship_coverage")].send_keys(Keys.END)  # the slider to its top: everyone paired
     after = wait_for(browser, lambda d: (line := effect_line(d)) and line != before and line, "the update")
     assert "lower (CI excludes zero)" in after, after
+    browser.find_element("xpath", "//button[contains(., 'Run the full compare')]").click()
+    report = wait_for(browser, lambda d: [ln for ln in d.find_element("tag name", "body").text.splitlines()
+                                          if ln.startswith("report: ")], "the full compare's report")
+    assert Path(ROOT, report[0].removeprefix("report: ")).resolve().is_relative_to(ROOT / "results" / "explore")
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == [], errors
     assert "Could not load URL" not in log.read_text()  # every asset served from the local package

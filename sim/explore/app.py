@@ -24,6 +24,7 @@ from solara.hooks.use_thread import use_thread
 
 from sim import indicators
 from sim.declare import LEVER_GROUPS
+from sim.explore.full import RESULTS_ROOT, read_result, run_full
 from sim.explore.update import (
     DEFAULT_MONTHS,
     DEFAULT_REPLICATES,
@@ -64,6 +65,7 @@ replicates = solara.reactive(_sizes[2])
 GROUP_BY_LABEL = {group_label(g): g for g in indicators.GROUPS}  # the selector shows words, not codes
 group = solara.reactive(group_label("all"))
 progress = solara.reactive(0.0)
+full_runs = solara.reactive(0)  # presses of "Run the full compare"
 
 
 def lever_label(name: str) -> str:
@@ -152,6 +154,30 @@ def Results(answer: Answer) -> None:
 
 
 @solara.component
+def FullCompare(settings: Settings) -> None:
+    """A button running the full compare in the background; then the report, handed over by a download button."""
+    presses = full_runs.value
+
+    def work() -> Path | None:
+        return run_full(settings) if presses else None
+
+    result = use_thread(work, dependencies=[presses])
+    solara.Button("Run the full compare", on_click=lambda: full_runs.set(full_runs.value + 1))
+    if not presses:
+        return
+    if result.state == solara.ResultState.FINISHED and result.value is not None:
+        relative = result.value.relative_to(RESULTS_ROOT)
+        solara.Text(f"report: {result.value}", classes=["explore-report"])
+        # only files inside the results folder reach the browser (read_result refuses others)
+        solara.FileDownload(lambda: read_result(RESULTS_ROOT, relative), filename=result.value.name,
+                            label="Open the report (report.html)")
+    elif result.state == solara.ResultState.ERROR:
+        solara.Error(str(result.error))
+    else:
+        solara.Text("running the full compare…")
+
+
+@solara.component
 def Page() -> None:
     """The explorer page."""
     settings = current_settings()
@@ -194,6 +220,7 @@ def Page() -> None:
                 solara.Error(str(err))
             else:
                 solara.FileDownload(text, filename=f"{BASE.name}_explored.yaml", label="Download scenario YAML")
+                FullCompare(settings)
             if last.current is not None:
                 if running:
                     solara.Text("(showing the previous settings' results until the update finishes)")
