@@ -100,11 +100,26 @@ def wait_for(driver, condition, what: str):
     raise AssertionError(f"timed out waiting for {what}: {driver.find_element('tag name', 'body').text[-2000:]}")
 
 
+def assert_no_sideways_scroll(driver) -> None:
+    """document.documentElement.scrollWidth <= window.innerWidth at 1280 px; the offending elements in the message."""
+    width, inner, wide, inner_scroll = driver.execute_script(
+        "const out = e => e.getBoundingClientRect().right > window.innerWidth + 1;"
+        "const all = Array.from(document.querySelectorAll('body *'));"
+        "const name = e => e.tagName + '.' + e.className + '[' + (e.getAttribute('style') || '') + '] '"
+        " + e.scrollWidth + '>' + e.clientWidth;"
+        "return [document.documentElement.scrollWidth, window.innerWidth, all.filter(out).slice(0, 8).map(name),"
+        "all.filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'hidden'"
+        " && getComputedStyle(e).overflowX !== 'visible').slice(0, 8).map(name)]")
+    assert width <= inner, (width, inner, wide)
+    assert inner_scroll == []  # nor any part of it (the app's own scrolling container included)
+
+
 def test_moving_mentorship_changes_the_effect_on_help_when_sick(server, browser):
     url, log = server
     browser.get(url)
     before = wait_for(browser, effect_line, "the first update")
     assert "+0.0 points" in before  # no lever moved yet: the variant is the base
+    assert_no_sideways_scroll(browser)
     order = [n for g in (*LEVER_GROUPS, "") for n in POLICY_NAMES if PARAM_BY_NAME[n].group == g]
     thumbs = browser.find_elements("css selector", ".v-slider-thumb")
     assert len(thumbs) >= len(order)
@@ -115,6 +130,7 @@ def test_moving_mentorship_changes_the_effect_on_help_when_sick(server, browser)
     report = wait_for(browser, lambda d: [ln for ln in d.find_element("tag name", "body").text.splitlines()
                                           if ln.startswith("report: ")], "the full compare's report")
     assert Path(ROOT, report[0].removeprefix("report: ")).resolve().is_relative_to(ROOT / "results" / "explore")
+    assert_no_sideways_scroll(browser)
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == [], errors
     assert "Could not load URL" not in log.read_text()  # every asset served from the local package

@@ -54,6 +54,12 @@ MAX_SETTLERS, MIN_SETTLERS, SETTLER_STEP = 10_000, 100, 100
 MAX_MONTHS, MAX_REPLICATES = 120, 50
 MIN_REPLICATES = 2  # a paired interval needs two replicates
 PERCENT = 100  # the progress bar takes percent
+# no sideways scrolling: rows without negative margins, figures and long words fit the column
+CSS = """
+.explore-page .row { margin-left: 0; margin-right: 0; }
+.explore-page { max-width: 100%; overflow-wrap: anywhere; box-sizing: border-box; }
+.explore-page img { max-width: 100%; height: auto; }
+"""
 
 levers = solara.reactive({name: base_value(BASE, name) for name in POLICY_NAMES})
 SIZES_ENV = "RESETTLE_EXPLORE_SIZES"  # "settlers,months,replicates" to start from (the CLI's --settlers etc.)
@@ -196,7 +202,8 @@ def Page() -> None:
     if result.state == solara.ResultState.FINISHED and result.value is not None:
         last.current = result.value
     solara.Title("resettle explore")
-    with solara.Columns([1, 2]):
+    solara.Style(CSS)
+    with solara.Columns([1, 2], classes=["explore-page"]):
         with solara.Column(style={"max-height": "100vh", "overflow-y": "auto"}):
             Controls()
         with solara.Column():
