@@ -136,3 +136,28 @@ def test_the_server_command_stays_offline():
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert env["RESETTLE_EXPLORE_SIZES"] == "200,12,2"
     assert env["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
+
+
+def test_the_full_compare_writes_its_report_under_results_explore(tmp_path):
+    from sim.explore.full import run_full, short_id
+
+    root = tmp_path / "results" / "explore"
+    settings = Settings(BASE, {"mentorship_coverage": 0.8}, months=12, settlers=200, replicates=2)
+    report = run_full(settings, root)
+    assert report.name == "report.html" and report.exists()
+    assert report.resolve().is_relative_to(root.resolve())
+    assert report.parent.name == short_id(to_yaml(settings))
+    assert (report.parent / "comparison.csv").exists()
+
+
+@pytest.mark.parametrize("path", ["../../etc/passwd", "/etc/passwd", "a/../../outside.txt"])
+def test_files_outside_the_results_folder_are_refused(tmp_path, path):
+    from sim.explore.full import OutsideResults, read_result
+
+    root = tmp_path / "results" / "explore"
+    (root / "run").mkdir(parents=True)
+    (root / "run" / "report.html").write_text("ok")
+    (tmp_path / "results" / "outside.txt").write_text("secret")
+    assert read_result(root, "run/report.html") == b"ok"
+    with pytest.raises(OutsideResults):
+        read_result(root, path)

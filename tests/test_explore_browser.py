@@ -24,8 +24,11 @@ from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 
+from sim import indicators  # noqa: E402
 from sim.declare import LEVER_GROUPS  # noqa: E402
+from sim.explore.update import Settings, update  # noqa: E402
 from sim.params import PARAM_BY_NAME, POLICY_NAMES  # noqa: E402
+from sim.report.text import effects_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -33,6 +36,7 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--window-size=1280,900")
 WAIT_S = 120
 INDICATOR = "no one to ask for help when sick"
+SIZES = dict(settlers=200, months=12, replicates=2)
 
 
 def free_port() -> int:
@@ -45,8 +49,9 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     port = free_port()
     log = tmp_path_factory.mktemp("explore") / "server.log"
     with open(log, "w") as out:
-        child = subprocess.Popen([sys.executable, "-m", "sim", "explore", "--port", str(port), "--settlers", "200",
-                                  "--months", "12", "--replicates", "2"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        child = subprocess.Popen([sys.executable, "-m", "sim", "explore", "--port", str(port),
+                                  *(a for k, v in SIZES.items() for a in (f"--{k}", str(v)))],
+                                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
         with socket.socket() as s:
@@ -100,17 +105,46 @@ def wait_for(driver, condition, what: str):
     raise AssertionError(f"timed out waiting for {what}: {driver.find_element('tag name', 'body').text[-2000:]}")
 
 
+def expected_line(levers: dict[str, float]) -> str:
+    """The line the page should show for ``levers``: the same update, run here (same sizes and seed)."""
+    answer = update(Settings(ROOT / "scenarios" / "baseline.yaml", levers, **SIZES))
+    rows = effects_table(answer.table[answer.table.horizon == max(answer.horizons)], indicators.HEADLINE, "all")
+    row = rows[rows.indicator == "no_one_to_ask_when_sick"].iloc[0]
+    return f"{row.sentence} — {row.verdict}"
+
+
+def assert_no_sideways_scroll(driver) -> None:
+    """document.documentElement.scrollWidth <= window.innerWidth at 1280 px; the offending elements in the message."""
+    width, inner, wide, inner_scroll = driver.execute_script(
+        "const out = e => e.getBoundingClientRect().right > window.innerWidth + 1;"
+        "const all = Array.from(document.querySelectorAll('body *'));"
+        "const name = e => e.tagName + '.' + e.className + '[' + (e.getAttribute('style') || '') + '] '"
+        " + e.scrollWidth + '>' + e.clientWidth;"
+        "return [document.documentElement.scrollWidth, window.innerWidth, all.filter(out).slice(0, 8).map(name),"
+        "all.filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'hidden'"
+        " && getComputedStyle(e).overflowX !== 'visible').slice(0, 8).map(name)]")
+    assert width <= inner, (width, inner, wide)
+    assert inner_scroll == []  # nor any part of it (the app's own scrolling container included)
+
+
 def test_moving_mentorship_changes_the_effect_on_help_when_sick(server, browser):
     url, log = server
     browser.get(url)
     before = wait_for(browser, effect_line, "the first update")
     assert "+0.0 points" in before  # no lever moved yet: the variant is the base
+    assert_no_sideways_scroll(browser)
     order = [n for g in (*LEVER_GROUPS, "") for n in POLICY_NAMES if PARAM_BY_NAME[n].group == g]
     thumbs = browser.find_elements("css selector", ".v-slider-thumb")
     assert len(thumbs) >= len(order)
     thumbs[order.index("mentorship_coverage")].send_keys(Keys.END)  # the slider to its top: everyone paired
     after = wait_for(browser, lambda d: (line := effect_line(d)) and line != before and line, "the update")
     assert "lower (CI excludes zero)" in after, after
+    assert after == expected_line({"mentorship_coverage": PARAM_BY_NAME["mentorship_coverage"].high})
+    browser.find_element("xpath", "//button[contains(., 'Run the full compare')]").click()
+    report = wait_for(browser, lambda d: [ln for ln in d.find_element("tag name", "body").text.splitlines()
+                                          if ln.startswith("report: ")], "the full compare's report")
+    assert Path(ROOT, report[0].removeprefix("report: ")).resolve().is_relative_to(ROOT / "results" / "explore")
+    assert_no_sideways_scroll(browser)
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == [], errors
     assert "Could not load URL" not in log.read_text()  # every asset served from the local package

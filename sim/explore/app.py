@@ -24,6 +24,7 @@ from solara.hooks.use_thread import use_thread
 
 from sim import indicators
 from sim.declare import LEVER_GROUPS
+from sim.explore.full import RESULTS_ROOT, read_result, run_full
 from sim.explore.update import (
     DEFAULT_MONTHS,
     DEFAULT_REPLICATES,
@@ -53,6 +54,12 @@ MAX_SETTLERS, MIN_SETTLERS, SETTLER_STEP = 10_000, 100, 100
 MAX_MONTHS, MAX_REPLICATES = 120, 50
 MIN_REPLICATES = 2  # a paired interval needs two replicates
 PERCENT = 100  # the progress bar takes percent
+# no sideways scrolling: rows without negative margins, figures and long words fit the column
+CSS = """
+.explore-page .row { margin-left: 0; margin-right: 0; }
+.explore-page { max-width: 100%; overflow-wrap: anywhere; box-sizing: border-box; }
+.explore-page img { max-width: 100%; height: auto; }
+"""
 
 levers = solara.reactive({name: base_value(BASE, name) for name in POLICY_NAMES})
 SIZES_ENV = "RESETTLE_EXPLORE_SIZES"  # "settlers,months,replicates" to start from (the CLI's --settlers etc.)
@@ -64,6 +71,7 @@ replicates = solara.reactive(_sizes[2])
 GROUP_BY_LABEL = {group_label(g): g for g in indicators.GROUPS}  # the selector shows words, not codes
 group = solara.reactive(group_label("all"))
 progress = solara.reactive(0.0)
+full_runs = solara.reactive(0)  # presses of "Run the full compare"
 
 
 def lever_label(name: str) -> str:
@@ -152,6 +160,30 @@ def Results(answer: Answer) -> None:
 
 
 @solara.component
+def FullCompare(settings: Settings) -> None:
+    """A button running the full compare in the background; then the report, handed over by a download button."""
+    presses = full_runs.value
+
+    def work() -> Path | None:
+        return run_full(settings) if presses else None
+
+    result = use_thread(work, dependencies=[presses])
+    solara.Button("Run the full compare", on_click=lambda: full_runs.set(full_runs.value + 1))
+    if not presses:
+        return
+    if result.state == solara.ResultState.FINISHED and result.value is not None:
+        relative = result.value.relative_to(RESULTS_ROOT)
+        solara.Text(f"report: {result.value}", classes=["explore-report"])
+        # only files inside the results folder reach the browser (read_result refuses others)
+        solara.FileDownload(lambda: read_result(RESULTS_ROOT, relative), filename=result.value.name,
+                            label="Open the report (report.html)")
+    elif result.state == solara.ResultState.ERROR:
+        solara.Error(str(result.error))
+    else:
+        solara.Text("running the full compare…")
+
+
+@solara.component
 def Page() -> None:
     """The explorer page."""
     settings = current_settings()
@@ -170,7 +202,8 @@ def Page() -> None:
     if result.state == solara.ResultState.FINISHED and result.value is not None:
         last.current = result.value
     solara.Title("resettle explore")
-    with solara.Columns([1, 2]):
+    solara.Style(CSS)
+    with solara.Columns([1, 2], classes=["explore-page"]):
         with solara.Column(style={"max-height": "100vh", "overflow-y": "auto"}):
             Controls()
         with solara.Column():
@@ -194,6 +227,7 @@ def Page() -> None:
                 solara.Error(str(err))
             else:
                 solara.FileDownload(text, filename=f"{BASE.name}_explored.yaml", label="Download scenario YAML")
+                FullCompare(settings)
             if last.current is not None:
                 if running:
                     solara.Text("(showing the previous settings' results until the update finishes)")
