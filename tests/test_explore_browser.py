@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -127,7 +128,7 @@ def assert_no_sideways_scroll(driver) -> None:
     assert inner_scroll == []  # nor any part of it (the app's own scrolling container included)
 
 
-def test_moving_mentorship_changes_the_effect_on_help_when_sick(server, browser):
+def test_moving_mentorship_changes_the_effect_on_help_when_sick(server, browser, tmp_path):
     url, log = server
     browser.get(url)
     before = wait_for(browser, effect_line, "the first update")
@@ -147,4 +148,8 @@ def test_moving_mentorship_changes_the_effect_on_help_when_sick(server, browser)
     assert_no_sideways_scroll(browser)
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == [], errors
+    shot = tmp_path / "explore.png"
+    browser.save_screenshot(str(shot))
+    pixels = plt.imread(shot)[..., :3]
+    assert pixels.std() > 0.01, "the screenshot is blank"
     assert "Could not load URL" not in log.read_text()  # every asset served from the local package
