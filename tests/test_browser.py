@@ -5,42 +5,26 @@ console has no errors, nothing scrolls sideways, the summary starts on the first
 from __future__ import annotations
 
 import io
-import os
-import shutil
 from pathlib import Path
 
+import chromium
 import numpy as np
 import pytest
 from report_fixtures import TINY, make_compare, make_run, make_sweep, make_trials
 
 from sim.report import build_report
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path(shutil.which("chromedriver") or "/usr/bin/chromedriver")
 selenium = pytest.importorskip("selenium", reason="pip install 'selenium>=4.15' (the project's [test] extra)")
-if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+if not chromium.available():
     pytest.skip("headless browser test needs Debian's chromium and chromium-driver: "
                 "apt-get install -y chromium chromium-driver", allow_module_level=True)
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-         "--hide-scrollbars", "--window-size=1280,900")
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory):
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=str(CHROMEDRIVER), log_output=os.devnull)
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_page_load_timeout(60)
+    driver = chromium.start(tmp_path_factory.mktemp("chromium-profile"), page_load_timeout=60)
     yield driver
     driver.quit()
 

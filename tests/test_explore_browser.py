@@ -3,26 +3,21 @@ coverage slider and sees the effect on "no one to ask for help when sick" change
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import chromium
 import matplotlib.pyplot as plt
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path(shutil.which("chromedriver") or "/usr/bin/chromedriver")
 selenium = pytest.importorskip("selenium", reason="pip install 'selenium>=4.15' (the project's [test] extra)")
 pytest.importorskip("solara", reason="resettle explore needs solara")
-if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+if not chromium.available():
     pytest.skip("headless browser test needs Debian's chromium and chromium-driver", allow_module_level=True)
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 from sim import indicators  # noqa: E402
@@ -74,14 +69,8 @@ def server(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory):
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER), log_output=os.devnull))
-    driver.set_page_load_timeout(WAIT_S)
+    # scrollbars shown, so a sideways scroll is seen
+    driver = chromium.start(tmp_path_factory.mktemp("chromium-profile"), page_load_timeout=WAIT_S, flags=FLAGS)
     yield driver
     driver.quit()
 
