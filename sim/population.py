@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from sim import inputs
-from sim.codes import MILLION_KRW, PENDING
+from sim.codes import MILLION_KRW, MONTHS_PER_YEAR, NEVER, PENDING
 from sim.declare import Column, Mechanism, behaviour
 
 AGE_BANDS = {"0-9": (0, 10), "10-19": (10, 20), "20-39": (20, 40), "40-59": (40, 60), "60-79": (60, 80)}
@@ -34,7 +34,9 @@ DECLARATION = Mechanism(
         Column("female", np.bool_, False, "bool"),
         Column("birth_month", np.int32, 0, "month index of birth"),
         Column("arrival_month", np.int32, 0, "month index of arrival (start of Hanawon)"),
-        Column("children", np.int8, 0, "dependent children"),
+        Column("children", np.int8, 0, "dependent children (under school-leaving age) in the settler's care"),
+        Column("youngest_child_birth_month", np.int32, NEVER,
+               "month index of birth of the youngest dependent child in the settler's care (NEVER: none)"),
         Column("lives_alone", np.bool_, False, "bool: one-person household"),
         Column("lone_parent", np.bool_, False, "bool: cares for dependent children without a partner"),
         Column("health_limit", np.bool_, False, "bool: health limits work"),
@@ -44,7 +46,8 @@ DECLARATION = Mechanism(
         Column("satisfaction_propensity", np.float32, 0.0, "individual logit shift of life satisfaction"),
     ),
     reads=(),
-    writes=("status", "female", "birth_month", "arrival_month", "children", "lives_alone", "lone_parent",
+    writes=("status", "female", "birth_month", "arrival_month", "children", "youngest_child_birth_month",
+            "lives_alone", "lone_parent",
             "health_limit", "trauma", "dialect", "productivity", "satisfaction_propensity", "debt", "trust"),
     params=(
         behaviour("broker_debt_mean_million_krw", 8, "million KRW per person", 0, 40,
@@ -55,7 +58,7 @@ DECLARATION = Mechanism(
         behaviour("satisfaction_propensity_scale", 1.0, "logit", 0.1, 5,
                   "assumption: spread (logistic scale) of the individual propensity to be satisfied"),
     ),
-    uses=("wage_sd_log", "trust_initial"),
+    uses=("wage_sd_log", "trust_initial", "school_leaving_age"),
 )
 
 
@@ -138,6 +141,11 @@ def draw_background(state: Any, idx: np.ndarray, p: Any, rng: np.random.Generato
     has = can_have & (rng.random(n) < prof["children"]["share_with_children_women_20_49"])
     extra = rng.poisson(prof["children"]["mean_if_any"] - 1, n)
     state.children[idx] = np.where(has, 1 + extra, 0)
+    # the youngest child's age: uniform over the ages a child may have, below school-leaving age and the mother's
+    # age less the youngest age of motherhood (assumption)
+    oldest = np.minimum(p.school_leaving_age, age - CHILD_BEARING_AGES[0] + 1)
+    youngest_age_months = (rng.random(n) * np.maximum(oldest, 1) * MONTHS_PER_YEAR).astype(np.int64)
+    state.youngest_child_birth_month[idx] = np.where(has, state.arrival_month[idx] - youngest_age_months, NEVER)
     state.lone_parent[idx] = has & (rng.random(n) < prof["children"]["lone_parent_share"])
     adult = age >= p.lives_alone_min_age
     state.lives_alone[idx] = adult & (state.children[idx] == 0) & (rng.random(n) < prof["lives_alone"]["share"])

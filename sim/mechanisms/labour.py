@@ -107,7 +107,7 @@ DECLARATION = Mechanism(
         Column("credentials", np.bool_, False, "bool: holds a certificate recognised in the South"),
         Column("last_discrimination", np.int32, NEVER, "month index of the last discrimination event"),
     ),
-    reads=("status", "birth_month", "female", "children", "health_limit", "depression", "money_stress", "stipend",
+    reads=("status", "birth_month", "female", "youngest_child_birth_month", "health_limit", "depression", "money_stress", "stipend",
            "productivity", "sk_ties", "mentor_left", "incentive_per_month", "incentive_min_tenure", "incentive_until"),
     writes=("labour", "job_type", "wage", "tenure", "training_offered", "training_left", "credentials",
             "last_discrimination", "dialect"),
@@ -261,7 +261,8 @@ def settler_month(i, key, s, p, m, ctr):
         if uniform_at(ctr, key, i, Slot.ENTRY) < entry:
             labour = UNEMPLOYED
     elif labour in (UNEMPLOYED, EMPLOYED):
-        care = s.female[i] & (s.children[i] > 0) & (age_months < 12 * p.carer_max_age)
+        care = (s.female[i] & (t - s.youngest_child_birth_month[i] < 12 * p.school_leaving_age)
+                & (age_months < 12 * p.carer_max_age))
         exit_rate = (p.lf_exit_rate * (1 + (p.care_exit_multiplier - 1) * care)
                      * (1 + (p.health_exit_multiplier - 1) * s.health_limit[i])
                      * (1 + (p.older_exit_multiplier - 1) * (age_months >= 12 * p.older_age))
