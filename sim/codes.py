@@ -21,8 +21,15 @@ NO_JOB, REGULAR, TEMPORARY, DAY_LABOUR = range(4)
 JOB_NAMES = ("none", "regular", "temporary", "day_labour")
 
 NEVER = -(10**6)  # a month index long before any run
+RESERVED = 10**6  # arrival month of a row kept free for a birth or a relative who joins later (far beyond any run)
+NO_ROW = -1  # a row index that refers to no one
+
+# relation to the household's head
+HEAD, PARTNER, CHILD, PARENT = range(4)
+RELATION_NAMES = ("head", "partner", "child", "parent")
 
 MONTHS_PER_YEAR = 12
 PAST_YEAR_MONTHS = 12  # definition: "in the past year" / "recent", as the surveys ask (12 months)
 SURVEY_MIN_AGE = 15  # definition: the settlement surveys cover settlers aged 15 and over
+MINOR_AGE = 18  # definition: a child, as the settlement surveys count them ("children under 18")
 MILLION_KRW = 100.0  # 10k-KRW units per million KRW (a unit conversion)

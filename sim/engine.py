@@ -248,15 +248,15 @@ class KernelRun(Run):
 class AgentRun(Run):
     """The per-agent path: the same rule called in Python for each agent, in row order."""
 
-    def __init__(self, mech: Mechanism, rng: np.random.Generator, agents: Sequence[Any]) -> None:
+    def __init__(self, mech: Mechanism, rng: np.random.Generator, agents: Callable[[], Sequence[Any]]) -> None:
         super().__init__(mech, rng)
-        self.agents = agents
+        self.agents = agents  # the current agents in row order (a settler born earlier in the month is one)
 
     def each(self, rule: Any, state: State, p: Any, m: Any, key: np.uint64 | None = None) -> np.uint64:
         key = seed(self.rng) if key is None else key
         view, ctr, fn = self.view(state), counter(), python_rule(rule)
         p, m = numpy_scalars(p), numpy_scalars(m)
-        for agent in self.agents:
+        for agent in self.agents():
             agent.apply(fn, key, view, p, m, ctr)
         return key
 

@@ -96,32 +96,36 @@ def cell_of(t, female, birth_month, arrival_month):
 
 # ---------------------------------------------------------------- populations (who an indicator counts)
 
-@quantity(reads=("status",))
+# Every population is of settlers (``defector``): children born in the South or a third country live in settlers'
+# households but are not in the surveys or the official counts.
+
+@quantity(reads=("status", "defector"))
 def in_south_korea(i, s, t, p):
-    return s.status[i] == IN_SK
+    return (s.status[i] == IN_SK) & s.defector[i]
 
 
-@quantity(reads=("status", "labour"))
+@quantity(reads=("status", "labour", "defector"))
 def settled(i, s, t, p):
     """In South Korea and past Hanawon (all ages)."""
-    return (s.status[i] == IN_SK) & (s.labour[i] != HANAWON)
+    return (s.status[i] == IN_SK) & (s.labour[i] != HANAWON) & s.defector[i]
 
 
-@quantity(reads=("status", "labour", "birth_month"))
+@quantity(reads=("status", "labour", "birth_month", "defector"))
 def survey(i, s, t, p):
     """The survey population: settled and aged 15 or over."""
-    return (s.status[i] == IN_SK) & (s.labour[i] != HANAWON) & (t - s.birth_month[i] >= 12 * SURVEY_MIN_AGE)
+    return ((s.status[i] == IN_SK) & (s.labour[i] != HANAWON) & (t - s.birth_month[i] >= 12 * SURVEY_MIN_AGE)
+            & s.defector[i])
 
 
-@quantity(reads=("status", "exit_month"))
+@quantity(reads=("status", "exit_month", "defector"))
 def died_past_year(i, s, t, p):
-    return (s.status[i] == DIED) & (s.exit_month[i] > t - PAST_YEAR_MONTHS)
+    return (s.status[i] == DIED) & (s.exit_month[i] > t - PAST_YEAR_MONTHS) & s.defector[i]
 
 
-@quantity(reads=("status",))
+@quantity(reads=("status", "defector"))
 def away(i, s, t, p):
     """Abroad (confirmed or not), returned North or out of contact."""
-    return (s.status[i] == UNKNOWN) | (s.status[i] == ABROAD) | (s.status[i] == RETURNED_NORTH)
+    return ((s.status[i] == UNKNOWN) | (s.status[i] == ABROAD) | (s.status[i] == RETURNED_NORTH)) & s.defector[i]
 
 
 # ---------------------------------------------------------------- per-settler quantities
@@ -181,7 +185,14 @@ def discriminated_past_year(i, s, t, p):
 
 @quantity(reads=("benefit",))
 def receives_benefit(i, s, t, p):
+    """Lives in a recipient household (the official count: every member of a recipient household)."""
     return s.benefit[i]
+
+
+@quantity(reads=("benefit", "household_head"))
+def claims_benefit(i, s, t, p):
+    """Claims the benefit for the household: its head, one person per recipient household."""
+    return s.benefit[i] & (s.household_head[i] == i)
 
 
 @quantity(reads=("depression",), uses=("depression_threshold",))
@@ -298,9 +309,14 @@ INDICATORS: tuple[Indicator, ...] = (
               "satisfied / survey population", better="higher", tier=H),
     Indicator("discrimination_past_year", "Discriminated against in the past year", "percent", "share",
               discriminated_past_year, survey, "discriminated against in the past 12 months", better="lower", tier=S),
-    Indicator("livelihood_benefit_recipients", "Livelihood benefit recipients", "percent", "share", receives_benefit,
-              settled, "receiving the livelihood benefit / all settlers in South Korea past Hanawon (all ages)",
-              better="lower", tier=H),
+    Indicator("livelihood_benefit_household_members", "Livelihood benefit recipients (household members)", "percent",
+              "share", receives_benefit, settled,
+              "settlers living in a household that receives the livelihood benefit / all settlers in South Korea past "
+              "Hanawon (all ages): the official count", better="lower", tier=H),
+    Indicator("livelihood_benefit_claimants", "Livelihood benefit recipients (one per household)", "percent", "share",
+              claims_benefit, settled,
+              "settlers who head a household that receives the livelihood benefit / all settlers past Hanawon",
+              better="lower"),
     Indicator("major_depression", "Major depression (current)", "percent", "share", depressed, survey,
               "current major depression", better="lower", tier=H),
     Indicator("major_depression_lifetime", "Major depression (lifetime)", "percent", "share", depressed_ever, survey,

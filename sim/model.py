@@ -92,7 +92,7 @@ class ResettlementModel(mesa.Model):
         # same numbers (common random numbers stay paired)
         self._stream_root = np.random.PCG64(int(self.rng.integers(MAX_SEED))).state
         self._stream = np.random.Generator(np.random.PCG64(0))  # reused: re-positioned for each (month, mechanism)
-        self.scale = self.layout.represents / max(1, self.state.n)
+        self.scale = self.layout.represents / max(1, self.layout.settlers)
         self._changes: dict[int, dict[str, float]] = {}
         for at, values in policy_changes:  # a change dated before the first replayed month applies from month 0
             self._changes.setdefault(max(0, self.layout.record_from + int(at)), {}).update(values)
@@ -145,8 +145,7 @@ class ResettlementModel(mesa.Model):
         for mech in self.mechanisms:
             stream = self.stream(t, mech.name)
             if per_agent:
-                self._create_agents()  # settlers who arrived earlier in the month are agents for what follows
-                mech.month(engine.AgentRun(mech, stream, self._agents_by_row), self.state,
+                mech.month(engine.AgentRun(mech, stream, self._current_agents), self.state,
                            engine.param_view(mech, self.p), self.clock)
             else:
                 engine.run_month(mech, self.state, self.p, stream, self.clock)
@@ -163,6 +162,11 @@ class ResettlementModel(mesa.Model):
         sid = catalogue.stream_id(mechanism)
         self._stream.bit_generator.advance((sid << STREAM_ID_SHIFT) | (month << STREAM_BLOCK_BITS))
         return self._stream
+
+    def _current_agents(self) -> list[Settler]:
+        """The agents in row order, settlers who arrived or were born earlier in the month included."""
+        self._create_agents()
+        return self._agents_by_row
 
     def _create_agents(self) -> None:
         new = np.flatnonzero((self.state.status != PENDING) & ~self._has_agent)

@@ -21,24 +21,20 @@ from typing import Any
 import numpy as np
 
 from sim import inputs
-from sim.codes import MILLION_KRW, MONTHS_PER_YEAR, NEVER, PENDING
+from sim.codes import CHILD, MILLION_KRW, MINOR_AGE, MONTHS_PER_YEAR, PENDING, RESERVED
 from sim.declare import Column, Mechanism, behaviour
 
 AGE_BANDS = {"0-9": (0, 10), "10-19": (10, 20), "20-39": (20, 40), "40-59": (40, 60), "60-79": (60, 80)}
-CHILD_BEARING_AGES = (20, 50)  # definition of arrival_profile.csv's row: women aged 20-49 who bring children
 
 DECLARATION = Mechanism(
     name="population",
     owns=(
         Column("status", np.int8, PENDING, "code: STATUS_NAMES"),
+        Column("defector", np.bool_, False,
+               "bool: a North Korean settler (in the surveys); False for children born in the South or a third country"),
         Column("female", np.bool_, False, "bool"),
         Column("birth_month", np.int32, 0, "month index of birth"),
-        Column("arrival_month", np.int32, 0, "month index of arrival (start of Hanawon)"),
-        Column("children", np.int8, 0, "dependent children (under school-leaving age) in the settler's care"),
-        Column("youngest_child_birth_month", np.int32, NEVER,
-               "month index of birth of the youngest dependent child in the settler's care (NEVER: none)"),
-        Column("lives_alone", np.bool_, False, "bool: one-person household"),
-        Column("lone_parent", np.bool_, False, "bool: cares for dependent children without a partner"),
+        Column("arrival_month", np.int32, 0, "month index of arrival (start of Hanawon); RESERVED for a free row"),
         Column("health_limit", np.bool_, False, "bool: health limits work"),
         Column("trauma", np.float32, 0.0, "trauma exposure, 0-1"),
         Column("dialect", np.float32, 0.0, "Southern Korean proficiency, 0-1"),
@@ -46,19 +42,17 @@ DECLARATION = Mechanism(
         Column("satisfaction_propensity", np.float32, 0.0, "individual logit shift of life satisfaction"),
     ),
     reads=(),
-    writes=("status", "female", "birth_month", "arrival_month", "children", "youngest_child_birth_month",
-            "lives_alone", "lone_parent",
-            "health_limit", "trauma", "dialect", "productivity", "satisfaction_propensity", "debt", "trust"),
+    writes=("status", "defector", "female", "birth_month", "arrival_month", "health_limit", "trauma", "dialect",
+            "productivity", "satisfaction_propensity", "debt", "trust", "household_head", "relation", "partner"),
     params=(
         behaviour("broker_debt_mean_million_krw", 8, "million KRW per person", 0, 40,
                   "assumption: broker fees of several million won are common (brief: debts to brokers)"),
         behaviour("broker_debt_share", 0.6, "share of arrivals", 0, 1, "assumption"),
-        behaviour("lives_alone_min_age", 18, "years", 15, 30,
-                  "assumption: adults of this age without children may live alone", integer=True),
         behaviour("satisfaction_propensity_scale", 1.0, "logit", 0.1, 5,
                   "assumption: spread (logistic scale) of the individual propensity to be satisfied"),
     ),
-    uses=("wage_sd_log", "trust_initial", "school_leaving_age"),
+    uses=("wage_sd_log", "trust_initial", "child_with_mother_share", "arrive_with_partner_share",
+          "elder_with_family_share", "third_country_child_share", "third_country_children_mean"),
 )
 
 
@@ -68,28 +62,40 @@ class Layout:
 
     origin_year, origin_month: calendar month of model month 0.
     record_from: model month of the scenario's start (first recorded month).
-    represents: real persons the sample stands for (counts are scaled by represents / size).
+    represents: real persons the sample stands for (counts are scaled by represents / settlers).
+    settlers: settlers in the sample (rows beyond them are children born outside the North and free rows).
     """
 
     origin_year: int
     origin_month: int
     record_from: int
     represents: float
+    settlers: int
+
+
+def female_share_of_arrivals() -> float:
+    """Share of women among arrivals when no table says otherwise (arrival_profile.csv's cohort default)."""
+    return inputs.arrival_profile()["female_share"]["cohort_default"]
 
 
 def build(mode: str, size: int, start_year: int, start_month: int, months: int,
           represents: float | None, female_share: float | None,
           p: Any, rng: np.random.Generator) -> tuple[Any, Layout]:
-    """Create the State with every settler the run will hold, and its time layout (``p``: Parameters)."""
+    """Create the State with every row the run will hold, and its time layout (``p``: Parameters).
+
+    Rows: the ``size`` settlers, then children born in a third country who arrive with their mothers, then
+    free rows for births and relatives who join later (``households.RESERVE_ROWS_PER_SETTLER_YEAR``).
+    """
     from sim.engine import param_view
+    from sim.mechanisms import households
     from sim.state import State
 
-    state = State(size)
     if mode == "cohort":
-        share = female_share if female_share is not None else inputs.arrival_profile()["female_share"]["cohort_default"]
-        state.female[:] = rng.random(size) < share
-        state.arrival_month[:] = 0
-        layout = Layout(start_year, start_month, 0, float(represents if represents is not None else size))
+        share = female_share if female_share is not None else female_share_of_arrivals()
+        female = rng.random(size) < share
+        arrival = np.zeros(size, dtype=np.int64)
+        end_month = months
+        layout = Layout(start_year, start_month, 0, float(represents if represents is not None else size), size)
     elif mode == "population":
         origin_year = inputs.EARLIEST_ARRIVAL_YEAR
         if start_year < origin_year:  # refused by the scenario schema; guard for direct API use
@@ -103,52 +109,75 @@ def build(mode: str, size: int, start_year: int, start_month: int, months: int,
         rows = [(int(y), m, f) for y, m, f in zip(table.year, table.male, table.female)]
         rows += [(y, rows[-1][1], rows[-1][2]) for y in extra_years]
         years = np.array([r[0] for r in rows for _ in (0, 1)])
-        female = np.array([s for _ in rows for s in (False, True)])
+        sexes = np.array([s for _ in rows for s in (False, True)])
         counts = np.array([c for r in rows for c in (r[1], r[2])], dtype=float)
         # an arrival year is in the run if any of its months falls before the end
         in_run = (years - origin_year) * 12 < end_month
         weights = np.where(in_run, counts, 0.0)
         cell = rng.choice(len(weights), size=size, p=weights / weights.sum())
-        state.female[:] = female[cell]
-        state.arrival_month[:] = (years[cell] - origin_year) * 12 + rng.integers(0, 12, size)
-        state.arrival_month[:] = np.minimum(state.arrival_month, end_month - 1)
+        female = sexes[cell]
+        arrival = (years[cell] - origin_year) * 12 + rng.integers(0, 12, size)
+        arrival = np.minimum(arrival, end_month - 1)
         layout = Layout(origin_year, 1, record_from,
-                        float(represents if represents is not None else weights.sum()))
+                        float(represents if represents is not None else weights.sum()), size)
     else:  # validated by the scenario schema; guard for direct API use
         raise ValueError(f"unknown population mode '{mode}' (expected 'cohort' or 'population')")
-    draw_background(state, np.arange(size), param_view(DECLARATION, p), rng)
+    view = param_view(DECLARATION, p)
+    ages = draw_ages(size, rng)
+    # children born in a third country come with some mothers aged 20-49 (not settlers themselves)
+    mothers = np.flatnonzero(female & (ages >= households.FERTILE_AGES[0] * 12) & (ages < households.MOTHER_MAX_AGE * 12)
+                             & (rng.random(size) < p.third_country_child_share))
+    per_mother = 1 + rng.poisson(p.third_country_children_mean - 1, mothers.size)
+    kid_mother = np.repeat(mothers, per_mother)
+    settler_years = np.maximum(0, end_month - arrival).sum() / MONTHS_PER_YEAR
+    reserve = int(np.ceil(households.RESERVE_ROWS_PER_SETTLER_YEAR * settler_years)) + RESERVE_MIN_ROWS
+    state = State(size + kid_mother.size + reserve)
+    settlers = np.arange(size)
+    state.defector[settlers] = True
+    state.female[settlers] = female
+    state.arrival_month[settlers] = arrival
+    draw_background(state, settlers, view, rng, ages)
+    kids = size + np.arange(kid_mother.size)
+    state.female[kids] = rng.random(kids.size) < households.FEMALE_SHARE_AT_BIRTH
+    state.arrival_month[kids] = state.arrival_month[kid_mother]
+    mother_age_years = ages[kid_mother] // MONTHS_PER_YEAR
+    oldest = np.clip(mother_age_years - households.MOTHER_MIN_AGE_GAP, 1, MINOR_AGE)
+    draw_background(state, kids, view, rng, (rng.random(kids.size) * oldest * MONTHS_PER_YEAR).astype(np.int64))
+    state.debt[kids] = 0.0
+    state.arrival_month[size + kid_mother.size:] = RESERVED
+    group = (arrival // MONTHS_PER_YEAR) if mode == "population" else np.zeros(size, dtype=np.int64)
+    households.form_at_arrival(state, settlers, view, rng, group)
+    state.household_head[kids] = state.household_head[kid_mother]
+    state.relation[kids] = CHILD
     return state, layout
 
 
-def draw_background(state: Any, idx: np.ndarray, p: Any, rng: np.random.Generator) -> None:
-    """Draw background traits for rows ``idx`` (arrival months and sex already set; ``p``: this module's view)."""
+RESERVE_MIN_ROWS = 16  # free rows even in the smallest run (a few births and reunions)
+
+
+def draw_ages(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Ages at arrival in months, from the arrival profile's age bands (uniform within a band)."""
     prof = inputs.arrival_profile()
-    n = idx.size
     bands = list(AGE_BANDS.values())
     shares = np.array(list(prof["age_at_arrival"].values()))
     band = rng.choice(len(bands), size=n, p=shares / shares.sum())
     lo = np.array([b[0] for b in bands])[band]
     hi = np.array([b[1] for b in bands])[band]
-    age_months = rng.integers(lo * 12, hi * 12)
-    state.birth_month[idx] = state.arrival_month[idx] - age_months
-    age = age_months // 12
+    return rng.integers(lo * 12, hi * 12)
 
+
+def draw_background(state: Any, idx: np.ndarray, p: Any, rng: np.random.Generator,
+                    age_months: np.ndarray | None = None) -> None:
+    """Draw background traits for rows ``idx`` (arrival months and sex already set; ``p``: a view with this
+    module's parameters and those it uses); ages at arrival from the profile unless given (months)."""
+    prof = inputs.arrival_profile()
+    n = idx.size
+    if age_months is None:
+        age_months = draw_ages(n, rng)
+    state.birth_month[idx] = state.arrival_month[idx] - age_months
     state.health_limit[idx] = rng.random(n) < prof["health_limit"]["share"]
     state.trauma[idx] = _beta(rng, prof["trauma"]["mean"], prof["trauma"]["concentration"], n)
     state.dialect[idx] = _beta(rng, prof["dialect"]["mean"], prof["dialect"]["concentration"], n)
-    fem = state.female[idx]
-    can_have = fem & (age >= CHILD_BEARING_AGES[0]) & (age < CHILD_BEARING_AGES[1])
-    has = can_have & (rng.random(n) < prof["children"]["share_with_children_women_20_49"])
-    extra = rng.poisson(prof["children"]["mean_if_any"] - 1, n)
-    state.children[idx] = np.where(has, 1 + extra, 0)
-    # the youngest child's age: uniform over the ages a child may have, below school-leaving age and the mother's
-    # age less the youngest age of motherhood (assumption)
-    oldest = np.minimum(p.school_leaving_age, age - CHILD_BEARING_AGES[0] + 1)
-    youngest_age_months = (rng.random(n) * np.maximum(oldest, 1) * MONTHS_PER_YEAR).astype(np.int64)
-    state.youngest_child_birth_month[idx] = np.where(has, state.arrival_month[idx] - youngest_age_months, NEVER)
-    state.lone_parent[idx] = has & (rng.random(n) < prof["children"]["lone_parent_share"])
-    adult = age >= p.lives_alone_min_age
-    state.lives_alone[idx] = adult & (state.children[idx] == 0) & (rng.random(n) < prof["lives_alone"]["share"])
     state.productivity[idx] = rng.normal(0.0, p.wage_sd_log, n)
     state.satisfaction_propensity[idx] = rng.logistic(0.0, p.satisfaction_propensity_scale, n)
     has_debt = rng.random(n) < p.broker_debt_share

@@ -42,8 +42,8 @@ def test_mentorship_ends_without_a_cliff():
 
 def test_livelihood_benefit_phases_out_after_the_grace_period():
     """Conditional recipients leave gradually; with immediate exit (rate 1) receipt fell by about 37 points in a month."""
-    shipped = -np.min(np.diff(series("baseline.yaml", "livelihood_benefit_recipients", months=24)[3:]))
-    former = -np.min(np.diff(series("baseline.yaml", "livelihood_benefit_recipients", months=24,
+    shipped = -np.min(np.diff(series("baseline.yaml", "livelihood_benefit_household_members", months=24)[3:]))
+    former = -np.min(np.diff(series("baseline.yaml", "livelihood_benefit_household_members", months=24,
                                     **{"behaviour.conditional_exit_rate": 1.0})[3:]))
     assert former > 25
     assert shipped < 0.5 * former

@@ -57,7 +57,7 @@ DECLARATION = Mechanism(
         Column("training_offered", np.bool_, False, "bool: offered a certificate course"),
         Column("hana_registered", np.bool_, False, "bool: registered with a Hana Center"),
     ),
-    reads=("status", "arrival_month", "labour", "trauma", "dialect"),
+    reads=("status", "arrival_month", "labour", "trauma", "dialect", "defector", "household_head"),
     writes=("status", "labour", "grant_left", "grant_instalment", "incentive_per_month", "incentive_until",
             "incentive_min_tenure", "savings_match_max", "savings_until", "protection_until", "medical_until",
             "stipend", "training_offered", "mentor_left", "dialect", "rent", "depression", "ptsd",
@@ -162,7 +162,8 @@ def admit(s: State, p: Any, rng: np.random.Generator, t: int, idx: np.ndarray) -
     n = idx.size
     s.status[idx] = IN_SK
     s.labour[idx] = HANAWON
-    entitle(s, p, rng, t + p.hanawon_months, idx, tuple(PACKAGE_PARTS))
+    # children born outside the North come with their mothers but are not entitled to the settlement package
+    entitle(s, p, rng, t + p.hanawon_months, idx[s.defector[idx]], tuple(PACKAGE_PARTS))
     s.depression[idx] = np.clip(rng.normal(p.depression_base, p.symptom_sd, n), 0, 1)
     trauma_mean = inputs.arrival_profile()["trauma"]["mean"]
     s.ptsd[idx] = np.clip(rng.normal(p.ptsd_initial_mean * s.trauma[idx] / trauma_mean, p.symptom_sd), 0, 1)
@@ -222,6 +223,6 @@ def settle(s: State, p: Any, rng: np.random.Generator, idx: np.ndarray) -> None:
     """Rows ``idx`` leave Hanawon: upfront grant paid, Hana Center registration."""
     s.labour[idx] = INACTIVE
     upfront = s.grant_left[idx] * p.cash_grant_upfront_share
-    s.cash[idx] += upfront
+    np.add.at(s.cash, s.household_head[idx], upfront)  # a household's money is kept on its head's row
     s.grant_left[idx] -= upfront
     s.hana_registered[idx] = rng.random(idx.size) < p.hana_registration

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim import engine
-from sim.codes import ABROAD, DIED, HANAWON, IN_SK, INACTIVE, LEFT, NEVER, NO_JOB, RETURNED_NORTH, UNKNOWN
+from sim.codes import ABROAD, DIED, HANAWON, IN_SK, INACTIVE, LEFT, MINOR_AGE, NEVER, NO_JOB, RETURNED_NORTH, UNKNOWN
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
 from sim.kernel_random import uniform_at
 from sim.mechanisms.ties import support_tie_count
@@ -149,8 +149,8 @@ def settler_month(i, key, s, p, m, ctr):
         s.suicide[i] = by_suicide
         leave(i, DIED, t, s.status, s.exit_month, s.labour, s.job_type, s.wage, s.counselling_left)
         return
-    if status != IN_SK or s.labour[i] == HANAWON:
-        return
+    if status != IN_SK or s.labour[i] == HANAWON or t - s.birth_month[i] < 12 * MINOR_AGE:
+        return  # children under 18 move with their household (sim.mechanisms.households)
     # one uniform decides between emigrating, returning North and losing contact; only u below the largest
     # possible total needs the settler's own rates
     u = uniform_at(ctr, key, i, Slot.MOVE)

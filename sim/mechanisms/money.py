@@ -1,35 +1,43 @@
-"""Money: income, living costs, the livelihood benefit, savings, debt and money stress.
+"""Money: income, living costs, the livelihood benefit, savings, debt and money stress, per household.
 
 Assumptions and sources:
 
-* Only settlers past Hanawon and at least ``school_leaving_age`` have a budget: younger ones are
-  dependants, whose costs are the carers' ``child_cost_10k_krw`` (assumption).
-* Income this month = wage (employed) + grant instalment + employment incentive (employed
+* A household budgets together (``sim.mechanisms.households``): its members' incomes and costs are
+  pooled, and its cash and debt are kept on the head's row. Members in Hanawon are housed and fed there
+  and are not in the budget. Only members at least ``school_leaving_age`` have incomes of their own.
+* A member's income this month = wage (employed) + grant instalment + employment incentive (employed
   at least ``incentive_min_tenure`` months in the current job, within the incentive years;
-  policy_history.csv 2022) + training stipend + livelihood benefit.
+  policy_history.csv 2022) + training stipend + the matched-savings payout; a partner who is not a settler
+  adds ``outside_partner_earnings_10k_krw``.
 * Matched savings (policy_history.csv 2014): employed settlers within the account years save
   up to the match cap from their wage and the state matches 1:1; the account is locked and
   paid out when it ends.
-* Livelihood benefit (National Basic Livelihood Security): paid as the gap between the
-  standard (``livelihood_standard_10k_krw``, scaled for children) and earnings, to settlers
-  who cannot be expected to work (health limit, ``pension_age`` and over, single carers of
-  children) and to all in their first ``benefit_grace_months`` after Hanawon (2005 rule);
-  take-up is not automatic. When the grace period ends, a recipient who is expected to work does
-  not lose the benefit at once: they stay on as a conditional recipient (self-sufficiency work, as
-  the National Basic Livelihood Security rules have it) until their earnings pass the standard or
-  they leave at ``conditional_exit_rate`` a month (assumption), so receipt falls gradually.
-* Costs = living cost + children + rent + health costs once medical cover ends.
+* Costs = living cost x size ** ``household_scale_elasticity`` + the head's rent + health costs of members
+  whose medical cover has ended. The same scale sets the livelihood standard: the Ministry of Health and
+  Welfare's 2024 standard median income by household size (1: 222.8, 2: 368.3, 3: 471.5, 4: 573.0 10k KRW)
+  rises as size ** 0.7.
+* Livelihood benefit (National Basic Livelihood Security), **assessed per household**: paid as the gap
+  between the household's standard (``livelihood_standard_10k_krw`` x the scale) and its recognised income
+  (earnings less a disregard: ``settler_earnings_disregard`` while a member is within the protection
+  period, ``mainstream_earnings_disregard`` after, the general system's rule) to households with a
+  member who cannot be expected to work (health limit, ``pension_age`` and over, a lone parent of children
+  under 18) and to all in their first ``benefit_grace_months`` after Hanawon (2005 rule); take-up is not
+  automatic. When the grace period ends, a household expected to work does not lose the benefit at once:
+  it stays on as a conditional recipient (self-sufficiency work, as the National Basic Livelihood
+  Security rules have it) until its recognised income passes the standard or it leaves at
+  ``conditional_exit_rate`` a month (assumption), so receipt falls gradually. Every member of a recipient
+  household is a recipient, as the official figure counts them.
 * A shortfall is borrowed (debt); a share of cash goes to repay debt (broker debts too).
 * Cash above the buffer (``stress_buffer_months`` of costs) is spent at ``excess_cash_spent_per_month``:
   a windfall (a large grant, a savings payout, a transfer) is used up over months rather than kept
   for ever, so its effect on money stress fades after the payments stop (Altindag and O'Connell 2023:
   nothing of a transfer's effect left six months after it ends; assumption on the rate).
-* Money stress, in [0, 1], mixes this month's shortfall of income against costs (weight
-  ``money_stress_flow_weight``) with the lack of a buffer, 1 - (cash + savings - debt) /
-  (``stress_buffer_months`` x monthly costs), the matched savings account counted as the settler's own
-  (it can be closed early: 16-18% are, mostly after a job loss; fnnews 2025), so its payout changes
-  nothing by itself: it drives job urgency, depression and satisfaction (FORUM-ASIA 2008: the cut left
-  settlers with too little to live on). The flow part makes a transfer felt while it is paid and not
+* Money stress, in [0, 1], the household's and shared by its members, mixes this month's shortfall of
+  income against costs (weight ``money_stress_flow_weight``) with the lack of a buffer, 1 - (cash +
+  savings - debt) / (``stress_buffer_months`` x monthly costs), the matched savings accounts counted as the
+  household's own (they can be closed early: 16-18% are, mostly after a job loss; fnnews 2025), so a payout
+  changes nothing by itself: it drives job urgency, depression and satisfaction (FORUM-ASIA 2008: the cut
+  left settlers with too little to live on). The flow part makes a transfer felt while it is paid and not
   after (Wollburg et al. 2023: d -0.10 during cash programmes, -0.05 and not significant 2-9 years after).
 """
 
@@ -42,7 +50,7 @@ import numpy as np
 
 from sim import engine
 from sim.codes import EMPLOYED, HANAWON, IN_SK, TRAINING
-from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
+from sim.declare import Column, Mechanism, Slots, behaviour, derived, policy, rule
 from sim.kernel_random import uniform_at
 from sim.mechanisms.arrival import hanawon_months
 
@@ -68,24 +76,39 @@ def benefit_grace_from_arrival(p: Any) -> float:
 DECLARATION = Mechanism(
     name="money",
     owns=(
-        Column("cash", np.float64, 0.0, "10k KRW"),
-        Column("debt", np.float64, 0.0, "10k KRW"),
-        Column("savings", np.float64, 0.0, "10k KRW, matched savings account"),
-        Column("income", np.float32, 0.0, "10k KRW this month, all sources"),
-        Column("spending", np.float32, 0.0, "10k KRW this month: costs and spending out of cash above the buffer"),
-        Column("benefit", np.bool_, False, "bool: receives the livelihood benefit"),
-        Column("money_stress", np.float32, 0.0, "0-1"),
+        Column("cash", np.float64, 0.0, "10k KRW, the household's, on its head's row"),
+        Column("debt", np.float64, 0.0, "10k KRW, the household's, on its head's row"),
+        Column("savings", np.float64, 0.0, "10k KRW, the settler's matched savings account"),
+        Column("income", np.float32, 0.0, "10k KRW this month, the settler's own, all sources but the benefit"),
+        Column("household_income", np.float32, 0.0, "10k KRW this month, the household's incl. the benefit, on the head"),
+        Column("spending", np.float32, 0.0,
+               "10k KRW this month, the household's costs and spending out of cash above the buffer, on the head"),
+        Column("benefit", np.bool_, False, "bool: lives in a household receiving the livelihood benefit"),
+        Column("money_stress", np.float32, 0.0, "0-1, the household's"),
+        Column("budget_members", np.int8, 0, "members in this month's household budget, on the head (scratch)"),
+        Column("budget_income", np.float64, 0.0, "10k KRW, members' incomes this month, on the head (scratch)"),
+        Column("budget_earnings", np.float32, 0.0, "10k KRW, members' wages this month, on the head (scratch)"),
+        Column("budget_costs", np.float32, 0.0, "10k KRW, members' own costs this month, on the head (scratch)"),
+        Column("budget_savings", np.float64, 0.0, "10k KRW, members' matched accounts, on the head (scratch)"),
+        Column("budget_entitled", np.bool_, False,
+               "bool: a member may claim the benefit this month (cannot be expected to work, or in the grace period)"),
+        Column("budget_protected", np.bool_, False, "bool: a member is within the protection period (scratch)"),
     ),
-    reads=("status", "labour", "birth_month", "arrival_month", "children", "health_limit", "lone_parent", "tenure",
+    reads=("status", "labour", "birth_month", "arrival_month", "health_limit", "lone_parent", "tenure",
            "wage", "stipend", "rent", "grant_instalment", "incentive_per_month", "incentive_min_tenure",
-           "incentive_until", "savings_until", "savings_match_max", "medical_until"),
-    writes=("grant_left", "savings", "benefit", "cash", "debt", "income", "spending", "money_stress"),
+           "incentive_until", "savings_until", "savings_match_max", "medical_until", "protection_until",
+           "household_head", "outside_partner"),
+    writes=("grant_left", "savings", "benefit", "cash", "debt", "income", "household_income", "spending",
+            "money_stress", "budget_members", "budget_income", "budget_earnings", "budget_costs", "budget_savings",
+            "budget_entitled", "budget_protected"),
     params=(
         behaviour("livelihood_standard_10k_krw", 71.3, "10k KRW per month", 30, 150,
                   "Ministry of Health and Welfare 2024 livelihood benefit standard for one person"),
         behaviour("living_cost_10k_krw", 110, "10k KRW per month", 50, 250,
                   "assumption: about half the 2024 median income of a one-person household (222.8)"),
-        behaviour("child_cost_10k_krw", 35, "10k KRW per month per child", 0, 100, "assumption"),
+        behaviour("household_scale_elasticity", 0.7, "exponent of household size", 0, 1,
+                  "Ministry of Health and Welfare 2024 standard median income by size: 222.8, 368.3, 471.5, 573.0 "
+                  "10k KRW for 1-4 persons, about size ** 0.7"),
         behaviour("health_cost_10k_krw", 15, "10k KRW per month", 0, 100,
                   "assumption: out-of-pocket care for a health limitation without medical aid"),
         behaviour("debt_repayment_share", 0.2, "share of surplus per month", 0, 1, "assumption"),
@@ -98,8 +121,6 @@ DECLARATION = Mechanism(
                   "Korean basic pension age: from 65 the welfare system does not expect work", integer=True),
         behaviour("savings_rate_of_wage", 0.2, "share of wage saved into the matched account", 0, 1,
                   "assumption: most account holders save near the cap"),
-        behaviour("benefit_child_weight", 0.5, "x standard per child", 0, 1,
-                  "assumption: equivalence scale for the livelihood standard"),
         behaviour("stress_buffer_months", 3.0, "months of costs", 0.5, 24,
                   "assumption: money stress falls as cash covers this many months of costs"),
         behaviour("money_stress_flow_weight", 0.5, "share of money stress from the month's income shortfall", 0, 1,
@@ -111,64 +132,103 @@ DECLARATION = Mechanism(
         behaviour("conditional_exit_rate", 0.1, "per month", 0, 1,
                   "assumption: conditional recipients (past the grace period, expected to work) leave the benefit "
                   "gradually; calibrated with the receipt level", rate="probability", fit=(0.01, 0.5, True)),
+        policy("settler_earnings_disregard", 0.3, "share of earnings not counted", 0, 1,
+               "assumption: the livelihood benefit's earned-income deduction (30% for groups the system supports, "
+               "National Basic Livelihood Security Act enforcement rules) applied to settlers in protection",
+               effect="share of earnings the benefit test ignores while a member is within the protection period",
+               group="services"),
+        policy("mainstream_earnings_disregard", 0.0, "share of earnings not counted", 0, 1,
+               "assumption: after the protection period a household is assessed by the general system's rule, "
+               "which counts all earnings of working-age adults",
+               effect="share of earnings ignored after the protection period (the move into mainstream welfare)",
+               group="services"),
     ),
-    uses=("school_leaving_age", "carer_max_age"),
+    uses=("school_leaving_age", "carer_max_age", "outside_partner_earnings_10k_krw"),
     derived=(benefit_grace_from_arrival,),
     slots=Slot,
 )
 step = engine.stepper(DECLARATION)  # one month on a state: for tests and scripts
 
-Month = collections.namedtuple("Month", ["t", "born_by"])  # model month; latest birth month of those with a budget
+Month = collections.namedtuple("Month", ["t", "born_by"])  # model month; latest birth month of those with incomes
+BUDGET_SCRATCH = ("budget_members", "budget_income", "budget_earnings", "budget_costs", "budget_savings",
+                  "budget_entitled", "budget_protected")
 
 
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
-    """One month of money for every settler past Hanawon old enough to have a budget (dependants have none)."""
+    """One month of money: members' incomes into their household's budget, the budget, then shared results."""
     t = clock.month
-    run.each(settler_month, s, p, Month(t, t - 12 * p.school_leaving_age))
+    for name in BUDGET_SCRATCH:
+        getattr(s, name)[:] = 0
+    m = Month(t, t - 12 * p.school_leaving_age)
+    run.each(member_income, s, p, m, key=engine.NO_DRAWS)
+    run.each(household_budget, s, p, m)
+    run.each(share_budget, s, p, m, key=engine.NO_DRAWS)
 
 
 @rule
-def settler_month(i, key, s, p, m, ctr):
-    """One month of money for settler ``i``: income, benefit, savings, costs, debt, money stress."""
-    if s.status[i] != IN_SK or s.labour[i] == HANAWON or s.birth_month[i] > m.born_by:
+def member_income(i, key, s, p, m, ctr):
+    """Settler ``i``'s own income, savings and costs this month, added to the household's budget (its head's row)."""
+    if s.status[i] != IN_SK or s.labour[i] == HANAWON:
         return
     t = m.t
+    h = s.household_head[i]
+    s.budget_members[h] += 1
+    medical_gap = s.health_limit[i] & (t >= s.medical_until[i])
+    s.budget_costs[h] += p.health_cost_10k_krw * medical_gap
+    s.budget_protected[h] |= t < s.protection_until[i]
+    age_months = t - s.birth_month[i]  # age >= A years  <=>  age_months >= 12 A
+    not_expected_to_work = (s.health_limit[i] | (age_months >= 12 * p.pension_age)
+                            | (s.lone_parent[i] & (age_months < 12 * p.carer_max_age)))
+    grace = t - s.arrival_month[i] < p.benefit_grace_from_arrival
+    if s.birth_month[i] > m.born_by:  # a child: no income of their own
+        return
+    s.budget_entitled[h] |= not_expected_to_work | grace
     employed = s.labour[i] == EMPLOYED
     wage = np.float64(s.wage[i]) * employed
-
     instalment = min(s.grant_instalment[i], s.grant_left[i])
     s.grant_left[i] -= instalment
     incentive = s.incentive_per_month[i] * (employed & (s.tenure[i] >= s.incentive_min_tenure[i])
                                             & (t < s.incentive_until[i]))
     stipend = s.stipend[i] * (s.labour[i] == TRAINING)
-
     saved = (min(np.float64(s.savings_match_max[i]), p.savings_rate_of_wage * wage)
              * (employed & (t < s.savings_until[i])))
     account = s.savings[i] + 2 * saved  # the state matches 1:1
     released = account * ((t == s.savings_until[i]) & (account > 0))
     s.savings[i] = account - released
+    s.budget_savings[h] += s.savings[i]
+    income = wage + instalment + incentive + stipend + released
+    s.income[i] = income
+    s.budget_income[h] += income - saved
+    s.budget_earnings[h] += wage
 
-    age_months = t - s.birth_month[i]  # age >= A years  <=>  age_months >= 12 A
-    standard = p.livelihood_standard_10k_krw * (1 + p.benefit_child_weight * s.children[i])
-    not_expected_to_work = (s.health_limit[i] | (age_months >= 12 * p.pension_age)
-                            | (s.lone_parent[i] & (age_months < 12 * p.carer_max_age)))
-    grace = t - s.arrival_month[i] < p.benefit_grace_from_arrival
-    entitled = not_expected_to_work | grace  # may claim the benefit
-    # past the grace period, a recipient expected to work stays on as a conditional recipient until they leave
+
+@rule
+def household_budget(i, key, s, p, m, ctr):
+    """Household ``i`` (a head): benefit, costs, cash, debt and money stress from its members' budget."""
+    if s.household_head[i] != i or s.budget_members[i] == 0:
+        return
+    t = m.t
+    outside = s.outside_partner[i]
+    size = s.budget_members[i] + outside
+    scale = np.float64(size) ** p.household_scale_elasticity
+    standard = p.livelihood_standard_10k_krw * scale
+    earnings = s.budget_earnings[i] + p.outside_partner_earnings_10k_krw * outside
+    disregard = p.settler_earnings_disregard if s.budget_protected[i] else p.mainstream_earnings_disregard
+    recognised = earnings * (1 - disregard)
+    entitled = s.budget_entitled[i]
+    # past the grace period, a household expected to work stays on as a conditional recipient until it leaves
     conditional = s.benefit[i] and not entitled
     if conditional:
         conditional = uniform_at(ctr, key, i, Slot.CONDITIONAL_EXIT) >= p.conditional_exit_rate
-    below_standard = wage < standard
+    below_standard = recognised < standard
     receiving = below_standard & ((s.benefit[i] & entitled) | conditional)
     if below_standard and entitled and not receiving:  # take-up drawn only for the newly eligible
         receiving = uniform_at(ctr, key, i, Slot.TAKEUP) < p.benefit_takeup
     s.benefit[i] = receiving
-    income = wage + instalment + incentive + stipend + (standard - wage) * receiving + released
-
-    medical_gap = s.health_limit[i] & (t >= s.medical_until[i])
-    costs = (p.living_cost_10k_krw + p.child_cost_10k_krw * s.children[i] + s.rent[i]
-             + p.health_cost_10k_krw * medical_gap)
-    cash = s.cash[i] + income - costs - saved
+    income = (s.budget_income[i] + p.outside_partner_earnings_10k_krw * outside
+              + (standard - recognised) * receiving)
+    costs = p.living_cost_10k_krw * scale + s.rent[i] + s.budget_costs[i]
+    cash = s.cash[i] + income - costs
     debt = s.debt[i] + max(0.0, -cash)  # a shortfall is borrowed
     cash = max(cash, 0.0)
     repay = min(debt, p.debt_repayment_share * cash)
@@ -177,9 +237,18 @@ def settler_month(i, key, s, p, m, ctr):
     s.cash[i] = cash - extra
     s.spending[i] = costs + extra
     s.debt[i] = debt - repay
-    s.income[i] = income
-    wealth = s.cash[i] + s.savings[i] - s.debt[i]  # the matched account is the settler's own money
+    s.household_income[i] = income
+    wealth = s.cash[i] + s.budget_savings[i] - s.debt[i]  # the matched accounts are the household's own money
     buffer_stress = min(1.0, max(0.0, 1 - wealth / (p.stress_buffer_months * costs)))
     shortfall = min(1.0, max(0.0, 1 - income / costs))
     s.money_stress[i] = p.money_stress_flow_weight * shortfall + (1 - p.money_stress_flow_weight) * buffer_stress
 
+
+@rule
+def share_budget(i, key, s, p, m, ctr):
+    """Settler ``i`` shares the household's benefit and money stress."""
+    if s.status[i] != IN_SK or s.labour[i] == HANAWON:
+        return
+    h = s.household_head[i]
+    s.benefit[i] = s.benefit[h]
+    s.money_stress[i] = s.money_stress[h]

@@ -4,7 +4,8 @@ Assumptions and sources:
 
 * Caseworker / protection-officer contacts reach settled settlers within their protection
   period (``protection_period_years`` after Hanawon; policy_history.csv: 5 years) at
-  ``outreach_contacts_per_year``; a share ``outreach_targeting`` of the contacts goes to
+  ``outreach_contacts_per_year``, and after it at ``hana_center_after_protection`` of that rate (0 today:
+  the move into mainstream welfare ends them); a share ``outreach_targeting`` of the contacts goes to
   settlers flagged at risk (depressed, lonely or unemployed), keeping the total fixed.
 * A contact felt as monitoring (``outreach_surveillance_share``) lowers trust; a supportive
   one raises it and refers a settler in need to counselling with ``referral_on_contact``
@@ -74,6 +75,11 @@ DECLARATION = Mechanism(
                "interventions.csv: psychosocial programmes of a few months (Turrini 2019; Bryant 2022)", integer=True,
                effect="length of a counselling course; its total effect is fixed (SMD), spread over it",
                group=SERVICES),
+        policy("hana_center_after_protection", 0.0, "share of check-ins continued", 0, 1,
+               "assumption: today Hana Center case management and police check-ins end with the protection period "
+               "(policy_history.csv: 5 years)",
+               effect="check-ins continue after the protection period at this share of the rate within it "
+                      "(Hana Center support kept in the move to mainstream welfare)", group="services"),
         policy("outreach_contacts_per_year", 2, "contacts per settler per year", 0, 24,
                "policy_history.csv 2023: crisis monitoring by check-ins; frequency an assumption",
                effect="caseworker / protection-officer contacts per settler", group=SERVICES),
@@ -130,7 +136,8 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
 @kernel
 def count_down_and_tally(s, p, t):
     """Every running course counts down; counts of the settled, the protected, the flagged among them, those in care."""
-    n = n_protected = n_flagged = in_care = 0
+    n = in_care = 0
+    n_protected = n_flagged = 0.0  # weighted by the reach of check-ins (1 within the protection period)
     for i in range(s.status.size):
         if s.counselling_left[i] > 0:
             s.counselling_left[i] -= 1
@@ -138,10 +145,11 @@ def count_down_and_tally(s, p, t):
             continue
         n += 1
         in_care += s.counselling_left[i] > 0
-        if s.protection_until[i] > t:
-            n_protected += 1
+        reach = 1.0 if s.protection_until[i] > t else p.hana_center_after_protection
+        if reach > 0:
+            n_protected += reach
             need = in_need(s.depression[i], s.ptsd[i], p.depression_threshold, p.ptsd_threshold)
-            n_flagged += flagged(need, s.loneliness[i], s.labour[i], p.outreach_loneliness_flag)
+            n_flagged += reach * flagged(need, s.loneliness[i], s.labour[i], p.outreach_loneliness_flag)
     return n, n_protected, n_flagged, in_care
 
 
@@ -165,9 +173,11 @@ def settler_month(i, key, s, p, m, ctr):
     need = in_need(s.depression[i], s.ptsd[i], p.depression_threshold, p.ptsd_threshold)
     # check-ins reach settlers within their protection period (police officer and Hana Center)
     contacted = False
-    if s.protection_until[i] > m.t:
+    # after it, only where Hana Center case management continues (the mainstream-welfare lever)
+    reach = 1.0 if s.protection_until[i] > m.t else p.hana_center_after_protection
+    if reach > 0:
         at_risk = flagged(need, s.loneliness[i], s.labour[i], p.outreach_loneliness_flag)
-        contacted = uniform_at(ctr, key, i, Slot.CONTACT) < (m.p_flagged if at_risk else m.p_unflagged)
+        contacted = uniform_at(ctr, key, i, Slot.CONTACT) < reach * (m.p_flagged if at_risk else m.p_unflagged)
     monitoring = contacted and uniform_at(ctr, key, i, Slot.MONITORING) < p.outreach_surveillance_share
     supportive = contacted and not monitoring
     trust = s.trust[i] + p.trust_gain_support * (1 - np.float64(s.trust[i])) * supportive

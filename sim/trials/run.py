@@ -95,7 +95,7 @@ def deliver(state: Any, p_treated: Any, rng: np.random.Generator, t: int, rows: 
                 arrival.entitle(state, view, rng, start, group, parts)
                 if "grant" in parts:  # settled already: the upfront part is paid now
                     upfront = state.grant_left[group] * p_treated.cash_grant_upfront_share
-                    state.cash[group] += upfront
+                    np.add.at(state.cash, state.household_head[group], upfront)  # kept on the head's row
                     state.grant_left[group] -= upfront
     for lever in COURSE_LEVERS:
         if lever in treatment:

@@ -1,0 +1,440 @@
+"""Households: who lives and budgets together, and how households form, grow and split.
+
+Assumptions and sources:
+
+* A household is a head and the members whose ``household_head`` is the head's row: a partner,
+  children and parents. Settlers who arrive together form one at arrival (``form_at_arrival``,
+  called by ``sim.population``): children under 18 go with a mother of the same arrival year
+  (``child_with_mother_share``), some men arrive with a partner (``arrive_with_partner_share``), older
+  settlers with an adult child (``elder_with_family_share``); women may bring children born in a
+  third country, who are household members but not settlers (``defector`` False). Sources: family-unit
+  arrivals 38-54% of entrants (Korea Hana Foundation via Yonhap 2017), spouses 46% North Korean, 31%
+  Chinese, 21% South Korean (KHF 2012 survey), 15.9% of settlers' children born in a third country
+  (KHF 2024).
+* A partner who is not a settler (South Korean or Chinese) has no row of their own: ``outside_partner``
+  on the head, counted in the household's size and earning ``outside_partner_earnings_10k_krw``
+  (assumption) in the budget (``sim.mechanisms.money``).
+* Monthly events, at low stated rates (assumptions; no published rates were found): single adults
+  form a partnership (``partnership_rate``; with another settler at ``settler_partner_share``, the
+  spouse-origin share, else an outside partner); partnerships split (``separation_rate``: the man
+  leaves, the woman keeps the children); partnered women aged 20-44 give birth (``birth_rate``; 78.2%
+  of settlers' children under 18 were born in the South, KHF 2024), the child a new member born in
+  the South; adult children leave home (``leave_home_rate`` from ``leave_home_age``).
+* When a head leaves South Korea alive, the children under 18 go too; when the head dies or leaves,
+  the partner (else the oldest member) becomes head and keeps the household's money.
+* Rows for births and for relatives who join later are kept free when the population is built
+  (``RESERVE_ROWS_PER_SETTLER_YEAR``); an event finding no free row is dropped and counted
+  (``State.dropped_events``).
+* Each month the household's size, its children under 18, the youngest child's birth month, whether
+  a settler lives alone and whether the head is a lone parent are derived from the members.
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim import engine
+from sim.codes import (
+    ABROAD,
+    CHILD,
+    DIED,
+    HANAWON,
+    HEAD,
+    IN_SK,
+    INACTIVE,
+    LEFT,
+    MINOR_AGE,
+    MONTHS_PER_YEAR,
+    NEVER,
+    NO_ROW,
+    PARENT,
+    PARTNER,
+    PENDING,
+    RESERVED,
+    RETURNED_NORTH,
+    UNKNOWN,
+)
+from sim.declare import Column, Mechanism, Slots, behaviour, rule
+from sim.kernel_random import uniform_at
+
+if TYPE_CHECKING:
+    from sim.clock import Clock
+    from sim.engine import Run
+    from sim.state import State
+
+# kinds of household event a settler draws in a month
+NO_EVENT, FORM_PARTNERSHIP, SEPARATE, GIVE_BIRTH, LEAVE_HOME = range(5)
+FERTILE_AGES = (20, 45)  # years: ages at which partnered women may give birth (assumption: Korean births by age)
+PARTNER_MIN_AGE = 20  # years: single settlers from this age may form a partnership (assumption)
+MOTHER_MIN_AGE_GAP = 18  # years: a mother is at least this much older than her child (assumption)
+MOTHER_MAX_AGE_GAP = 45  # years: and at most this much (assumption)
+PARTNER_MAX_AGE_GAP = 15  # years: partners who arrive together differ by at most this much (assumption)
+MOTHER_MAX_AGE = 50  # years: mothers of arriving children are women aged 20-49 (assumption)
+PARTNER_ARRIVAL_MAX_AGE = 65  # years: men who may arrive with a partner are aged 20-64 (assumption)
+ELDER_AGE = 60  # years: settlers from this age may arrive with an adult child's household (the arrival table's band)
+# spare rows per settler-year simulated for births and relatives who join later: about 3x the births expected at the
+# default rates (births ~0.5 per 100 settler-years), so that running out is a rare event and is counted when it happens
+RESERVE_ROWS_PER_SETTLER_YEAR = 0.02
+ALIVE_AWAY = (ABROAD, LEFT, RETURNED_NORTH)  # statuses of a head who left alive (children under 18 go too)
+
+
+class Slot(Slots):
+    """Draw slots (sim.kernel_random)."""
+
+    PARTNERSHIP = 0
+    SEPARATION = 1
+    BIRTH = 2
+    LEAVE_HOME = 3
+
+
+DECLARATION = Mechanism(
+    name="households",
+    owns=(
+        Column("household_head", np.int32, NO_ROW, "row of the household's head (a head's own row)"),
+        Column("relation", np.int8, HEAD, "code: RELATION_NAMES, relation to the household's head"),
+        Column("partner", np.int32, NO_ROW, "row of the settler's partner (NO_ROW: none, or a partner with no row)"),
+        Column("outside_partner", np.bool_, False,
+               "bool (on a head): has a partner who is not a settler (South Korean or Chinese), without a row"),
+        Column("household_size", np.int8, 0, "persons in the household in South Korea, on the head's row"),
+        Column("household_event", np.int8, NO_EVENT, "code: the household event the settler drew this month"),
+        Column("children", np.int8, 0, "children under 18 in the settler's household, on its head and partner"),
+        Column("youngest_child_birth_month", np.int32, NEVER,
+               "month index of birth of the youngest child under 18 in the household, on its head and partner "
+               "(NEVER: none)"),
+        Column("lives_alone", np.bool_, False, "bool: one-person household"),
+        Column("lone_parent", np.bool_, False, "bool: head of a household with children under 18 and no partner"),
+        Column("reunion_month", np.int32, NEVER,
+               "month index in which a relative brought from the North joins the settler's household"),
+    ),
+    reads=("status", "labour", "female", "birth_month", "defector", "reunion_month"),
+    writes=("household_head", "relation", "partner", "outside_partner", "household_size", "household_event",
+            "children", "youngest_child_birth_month", "lives_alone", "lone_parent", "status", "exit_month", "cash",
+            "debt", "arrival_month", "birth_month", "female", "defector", "labour", "dialect", "trauma", "health_limit",
+            "productivity", "satisfaction_propensity", "trust"),
+    params=(
+        behaviour("child_with_mother_share", 0.9, "share of arriving children under 18", 0, 1,
+                  "assumption: 3% of settler youth live alone and 53% with one parent (KHF via VOA 2013)"),
+        behaviour("arrive_with_partner_share", 0.3, "share of arriving men aged 20-64", 0, 1,
+                  "assumption: family-unit arrivals 38-54% (KHF via Yonhap 2017), spouses 46% North Korean (KHF 2012)"),
+        behaviour("elder_with_family_share", 0.5, "share of arriving settlers aged 60+", 0, 1,
+                  "assumption: older settlers mostly follow their children (KHF 2016: 'following family' 20.2%)"),
+        behaviour("third_country_child_share", 0.12, "share of arriving women aged 20-49", 0, 1,
+                  "assumption: 15.9% of settlers' children under 18 were born in a third country (KHF 2024)"),
+        behaviour("third_country_children_mean", 1.3, "children per mother who brings any", 1, 4,
+                  "assumption: KHF 2024 mean 1.6 children under 18 among parents (all birthplaces)"),
+        behaviour("outside_partner_earnings_10k_krw", 180, "10k KRW per month", 0, 600,
+                  "assumption: partners from China and South Korea in low-paid work (below the 2024 median wage)"),
+        behaviour("partnership_rate", 0.004, "per month, single adults 20-59", 0, 0.05,
+                  "assumption: about 5% of single adults a year; over half of settlers have no spouse (KHF 2020-21)",
+                  rate="probability"),
+        behaviour("partnership_max_age", 60, "years", 30, 80, "assumption: partnerships form below this age",
+                  integer=True),
+        behaviour("settler_partner_share", 0.46, "share of partnerships", 0, 1,
+                  "KHF 2012 survey: spouses 46% North Korean, 31% Chinese, 21% South Korean"),
+        behaviour("separation_rate", 0.002, "per month, per partnership", 0, 0.05,
+                  "assumption: divorced 11.6% of settlers aged 19+ (KHF 2012 survey)", rate="probability"),
+        behaviour("birth_rate", 0.005, "per month, partnered women 20-44", 0, 0.05,
+                  "assumption: 78.2% of settlers' children under 18 born in the South (KHF 2024); Korean fertility "
+                  "is low (total fertility 0.72 in 2023)", rate="probability"),
+        behaviour("leave_home_age", 25, "years", 18, 40, "assumption: adult children leave home from this age",
+                  integer=True),
+        behaviour("leave_home_rate", 0.01, "per month", 0, 0.2, "assumption: about 11% a year", rate="probability"),
+    ),
+    uses=("wage_sd_log", "trust_initial", "satisfaction_propensity_scale", "broker_debt_share",
+          "broker_debt_mean_million_krw"),
+    slots=Slot,
+)
+step = engine.stepper(DECLARATION)  # one month on a state: for tests and scripts
+
+Month = collections.namedtuple("Month", ["t"])
+
+
+def month(run: Run, s: State, p: Any, clock: Clock) -> None:
+    """Heads who left are replaced, relatives join, events are drawn and applied, then each household is summed up."""
+    t = clock.month
+    replace_departed_heads(s, t)
+    join_relatives(s, p, run.rng, t)
+    m = Month(t)
+    run.each(draw_event, s, p, m)
+    events = np.flatnonzero(s.household_event)
+    if events.size:
+        apply_events(s, p, run.rng, t, events)
+    s.household_size[:] = 0
+    s.children[:] = 0
+    s.youngest_child_birth_month[:] = NEVER
+    run.each(count_members, s, p, m, key=engine.NO_DRAWS)
+    run.each(share_with_members, s, p, m, key=engine.NO_DRAWS)
+
+
+# ---------------------------------------------------------------- monthly passes
+
+@rule
+def draw_event(i, key, s, p, m, ctr):
+    """Settler ``i`` draws at most one household event this month."""
+    s.household_event[i] = NO_EVENT
+    if s.status[i] != IN_SK or s.labour[i] == HANAWON:
+        return
+    age_months = m.t - s.birth_month[i]
+    partnered = s.partner[i] != NO_ROW or s.outside_partner[i]
+    if partnered:
+        fertile = s.female[i] and 12 * FERTILE_AGES[0] <= age_months < 12 * FERTILE_AGES[1]
+        if fertile and uniform_at(ctr, key, i, Slot.BIRTH) < p.birth_rate:
+            s.household_event[i] = GIVE_BIRTH
+        # one draw per partnership: by the woman, or by the settler whose partner has no row
+        elif (s.female[i] or s.partner[i] == NO_ROW) and uniform_at(ctr, key, i, Slot.SEPARATION) < p.separation_rate:
+            s.household_event[i] = SEPARATE
+    elif (12 * PARTNER_MIN_AGE <= age_months < 12 * p.partnership_max_age and s.defector[i]
+          and (s.relation[i] == HEAD or s.relation[i] == CHILD)
+          and uniform_at(ctr, key, i, Slot.PARTNERSHIP) < p.partnership_rate):
+        s.household_event[i] = FORM_PARTNERSHIP
+    elif (s.relation[i] == CHILD and age_months >= 12 * p.leave_home_age
+          and uniform_at(ctr, key, i, Slot.LEAVE_HOME) < p.leave_home_rate):
+        s.household_event[i] = LEAVE_HOME
+
+
+@rule
+def count_members(i, key, s, p, m, ctr):
+    """Settler ``i`` is counted in their household: its size, its children under 18 and the youngest's birth."""
+    if s.status[i] != IN_SK:
+        return
+    h = s.household_head[i]
+    s.household_size[h] += 1
+    if s.relation[i] == CHILD and m.t - s.birth_month[i] < 12 * MINOR_AGE:
+        s.children[h] += 1
+        s.youngest_child_birth_month[h] = max(s.youngest_child_birth_month[h], s.birth_month[i])
+
+
+@rule
+def share_with_members(i, key, s, p, m, ctr):
+    """Settler ``i`` takes the household's derived traits: a partner shares the children, everyone the size."""
+    if s.status[i] != IN_SK:
+        return
+    h = s.household_head[i]
+    if s.relation[i] == PARTNER:
+        s.children[i] = s.children[h]
+        s.youngest_child_birth_month[i] = s.youngest_child_birth_month[h]
+    s.lives_alone[i] = s.household_size[h] == 1 and not s.outside_partner[h]
+    partnered = s.partner[h] != NO_ROW or s.outside_partner[h]
+    s.lone_parent[i] = i == h and s.children[h] > 0 and not partnered
+
+
+# ---------------------------------------------------------------- events (few rows a month: numpy)
+
+def members_of(s: State, heads: np.ndarray) -> np.ndarray:
+    """Rows (pending or present) whose household head is in ``heads``."""
+    mask = np.zeros(s.n, dtype=bool)
+    mask[heads] = True
+    return np.flatnonzero(mask[s.household_head] & (s.household_head >= 0))
+
+
+def replace_departed_heads(s: State, t: int) -> None:
+    """Households whose head died or left: children under 18 follow a head who left alive; a new head takes over."""
+    head_status = s.status[np.maximum(s.household_head, 0)]
+    orphaned = np.flatnonzero((s.status == IN_SK) & (head_status != IN_SK) & (head_status != UNKNOWN)
+                              & (head_status != PENDING) & (s.household_head >= 0))
+    if not orphaned.size:
+        return
+    old_heads = s.household_head[orphaned]
+    left_alive = np.isin(s.status[old_heads], ALIVE_AWAY)
+    minor = (t - s.birth_month[orphaned] < 12 * MINOR_AGE) & (s.relation[orphaned] == CHILD)
+    follow = orphaned[left_alive & minor]
+    if follow.size:  # children leave with their parent
+        s.status[follow] = s.status[s.household_head[follow]]
+        s.exit_month[follow] = t
+        s.labour[follow] = INACTIVE
+    stay = orphaned[~(left_alive & minor)]
+    for old in np.unique(s.household_head[stay]):
+        rows = stay[s.household_head[stay] == old]
+        partner = s.partner[old]
+        if partner != NO_ROW and partner in rows:
+            new = partner
+        else:
+            new = rows[np.argmin(s.birth_month[rows])]  # the oldest member
+        s.household_head[rows] = new
+        s.relation[new] = HEAD
+        s.partner[new] = NO_ROW
+        s.outside_partner[new] = False
+        s.cash[new] += s.cash[old]
+        s.debt[new] += s.debt[old]
+        s.cash[old] = 0.0
+        s.debt[old] = 0.0
+        if s.status[old] != DIED:
+            s.partner[old] = NO_ROW
+
+
+def free_rows(s: State, k: int) -> np.ndarray:
+    """Up to ``k`` rows kept free for births and relatives who join (fewer when the reserve runs out)."""
+    rows = np.flatnonzero(s.arrival_month == RESERVED)[:k]
+    dropped = k - rows.size
+    if dropped:
+        s.dropped_events = getattr(s, "dropped_events", 0) + dropped
+    return rows
+
+
+def join_relatives(s: State, p: Any, rng: np.random.Generator, t: int) -> None:
+    """Relatives brought from the North arrive in the household of the settler who sent for them (``reunion_month``)."""
+    sponsors = np.flatnonzero((s.reunion_month == t) & (s.status == IN_SK))
+    if not sponsors.size:
+        return
+    rows = free_rows(s, sponsors.size)
+    sponsors = sponsors[:rows.size]
+    from sim import population
+
+    s.arrival_month[rows] = t  # the arrival mechanism admits them to Hanawon this month
+    s.female[rows] = rng.random(rows.size) < population.female_share_of_arrivals()
+    s.defector[rows] = True
+    population.draw_background(s, rows, p, rng)
+    s.debt[rows] = 0.0  # what bringing them cost is the sponsor's debt (sim.mechanisms.family)
+    s.household_head[rows] = s.household_head[sponsors]
+    s.relation[rows] = np.where(t - s.birth_month[rows] >= 12 * ELDER_AGE, PARENT, CHILD)
+
+
+def apply_events(s: State, p: Any, rng: np.random.Generator, t: int, events: np.ndarray) -> None:
+    """Apply this month's events in a fixed order: births, separations, leaving home, then partnerships."""
+    kind = s.household_event[events]
+    give_birth(s, p, rng, t, events[kind == GIVE_BIRTH])
+    for i in events[kind == SEPARATE]:
+        separate(s, int(i))
+    for i in events[kind == LEAVE_HOME]:
+        move_out(s, int(i))
+    form_partnerships(s, p, rng, events[kind == FORM_PARTNERSHIP])
+
+
+def give_birth(s: State, p: Any, rng: np.random.Generator, t: int, mothers: np.ndarray) -> None:
+    """A child born in the South joins each mother's household."""
+    rows = free_rows(s, mothers.size)
+    mothers = mothers[:rows.size]
+    if not rows.size:
+        return
+    s.status[rows] = IN_SK
+    s.labour[rows] = INACTIVE
+    s.arrival_month[rows] = t
+    s.birth_month[rows] = t
+    s.female[rows] = rng.random(rows.size) < FEMALE_SHARE_AT_BIRTH
+    s.defector[rows] = False
+    s.dialect[rows] = 1.0  # grows up speaking Southern Korean
+    s.trauma[rows] = 0.0
+    s.health_limit[rows] = False
+    s.productivity[rows] = rng.normal(0.0, p.wage_sd_log, rows.size)
+    s.satisfaction_propensity[rows] = rng.logistic(0.0, p.satisfaction_propensity_scale, rows.size)
+    s.trust[rows] = p.trust_initial
+    s.household_head[rows] = s.household_head[mothers]
+    s.relation[rows] = CHILD
+
+
+FEMALE_SHARE_AT_BIRTH = 100 / 205  # Statistics Korea: about 105 boys per 100 girls at birth
+
+
+def separate(s: State, i: int) -> None:
+    """Settler ``i``'s partnership ends: an outside partner leaves; a settler partner (the man) leaves alone."""
+    j = s.partner[i]
+    if j == NO_ROW:
+        s.outside_partner[s.household_head[i]] = False
+        return
+    woman, man = (i, j) if s.female[i] else (j, i)
+    h = s.household_head[woman]
+    if h == man:  # the woman keeps the household
+        rows = members_of(s, np.array([man]))
+        s.household_head[rows] = woman
+        s.relation[woman] = HEAD
+        s.cash[woman], s.cash[man] = s.cash[man], 0.0
+        s.debt[woman], s.debt[man] = s.debt[man], 0.0
+    s.household_head[man] = man
+    s.relation[man] = HEAD
+    s.partner[woman] = NO_ROW
+    s.partner[man] = NO_ROW
+
+
+def move_out(s: State, i: int) -> None:
+    """Adult child ``i`` sets up a household of their own (with nothing of the household's money)."""
+    s.household_head[i] = i
+    s.relation[i] = HEAD
+
+
+def form_partnerships(s: State, p: Any, rng: np.random.Generator, seekers: np.ndarray) -> None:
+    """Seekers pair with a seeking settler of the other sex at ``settler_partner_share``, else with an outside partner."""
+    if not seekers.size:
+        return
+    with_settler = rng.random(seekers.size) < p.settler_partner_share
+    women = seekers[with_settler & s.female[seekers]]
+    men = seekers[with_settler & ~s.female[seekers]]
+    men = men[rng.permutation(men.size)]
+    pairs = min(women.size, men.size)
+    for w, mn in zip(women[:pairs], men[:pairs], strict=True):
+        couple(s, int(w), int(mn))
+    outside = np.concatenate([seekers[~with_settler], women[pairs:], men[pairs:]])
+    for i in outside:
+        if s.relation[i] != HEAD:
+            move_out(s, int(i))
+        s.outside_partner[i] = True
+
+
+def couple(s: State, woman: int, man: int) -> None:
+    """Two settlers form a partnership; the woman's household takes in the man's (or the couple moves out)."""
+    if s.relation[woman] != HEAD:
+        move_out(s, woman)
+    if s.relation[man] == HEAD:  # his household joins hers
+        rows = members_of(s, np.array([man]))
+        s.household_head[rows] = woman
+        s.cash[woman] += s.cash[man]
+        s.debt[woman] += s.debt[man]
+        s.cash[man] = 0.0
+        s.debt[man] = 0.0
+    s.household_head[man] = woman
+    s.relation[man] = PARTNER
+    s.partner[woman] = man
+    s.partner[man] = woman
+
+
+# ---------------------------------------------------------------- arrival
+
+def form_at_arrival(s: State, idx: np.ndarray, p: Any, rng: np.random.Generator, group: np.ndarray) -> None:
+    """Settlers ``idx`` who arrive in the same ``group`` (arrival year) form households (``p``: this module's view).
+
+    Each starts as the head of their own; then children join mothers, men partners and elders adult children,
+    within their group. Arrival months of joiners are set to the household's.
+    """
+    s.household_head[idx] = idx
+    s.relation[idx] = HEAD
+    age = (s.arrival_month[idx] - s.birth_month[idx]) // MONTHS_PER_YEAR
+    for g in np.unique(group):
+        in_g = group == g
+        rows, ages = idx[in_g], age[in_g]
+        fem = s.female[rows]
+        mothers = rows[fem & (ages >= FERTILE_AGES[0]) & (ages < MOTHER_MAX_AGE)]
+        mother_age = ages[fem & (ages >= FERTILE_AGES[0]) & (ages < MOTHER_MAX_AGE)]
+        children = rows[(ages < MINOR_AGE) & (rng.random(rows.size) < p.child_with_mother_share)]
+        for c in children:
+            c_age = (s.arrival_month[c] - s.birth_month[c]) // MONTHS_PER_YEAR
+            ok = np.flatnonzero((mother_age - c_age >= MOTHER_MIN_AGE_GAP) & (mother_age - c_age <= MOTHER_MAX_AGE_GAP))
+            if ok.size:
+                mother = mothers[ok[rng.integers(ok.size)]]
+                s.household_head[c] = mother
+                s.relation[c] = CHILD
+                s.arrival_month[c] = s.arrival_month[mother]
+        single_women = list(rows[fem & (ages >= PARTNER_MIN_AGE) & (s.household_head[rows] == rows)])
+        men = rows[~fem & (ages >= PARTNER_MIN_AGE) & (ages < PARTNER_ARRIVAL_MAX_AGE) & (rng.random(rows.size) < p.arrive_with_partner_share)]
+        for mn in men:
+            m_age = (s.arrival_month[mn] - s.birth_month[mn]) // MONTHS_PER_YEAR
+            near = [w for w in single_women
+                    if abs((s.arrival_month[w] - s.birth_month[w]) // MONTHS_PER_YEAR - m_age) <= PARTNER_MAX_AGE_GAP]
+            if near:
+                w = near[rng.integers(len(near))]
+                single_women.remove(w)
+                s.arrival_month[mn] = s.arrival_month[w]
+                couple(s, int(w), int(mn))
+        adults = rows[(ages >= PARTNER_MIN_AGE) & (ages < ELDER_AGE) & (s.relation[rows] == HEAD)]
+        elders = rows[(ages >= ELDER_AGE) & (rng.random(rows.size) < p.elder_with_family_share)]
+        for e in elders:
+            if adults.size:
+                h = adults[rng.integers(adults.size)]
+                s.household_head[e] = h
+                s.relation[e] = PARENT
+                s.arrival_month[e] = s.arrival_month[h]
+    heads = s.household_head[idx]  # a household's debts and money are kept on its head's row
+    debt = s.debt[idx].copy()
+    s.debt[idx] = 0.0
+    np.add.at(s.debt, heads, debt)
