@@ -44,13 +44,16 @@ SLOT_BITS = 5  # draw slots per kernel and settler: sim.kernel_random packs the 
 
 # ---------------------------------------------------------------- columns
 
+OWN_ROW = "own row"  # a Column's initial value meaning each row's own index (a settler is their own household)
+
+
 @dataclass(frozen=True)
 class Column:
-    """One trait of every settler: a numpy array of ``dtype`` filled with ``initial``."""
+    """One trait of every settler: a numpy array of ``dtype`` filled with ``initial`` (``OWN_ROW``: each row's index)."""
 
     name: str
     dtype: type
-    initial: float
+    initial: float | str
     unit: str
     owner: str = ""  # the declaring module (set by the catalogue)
 

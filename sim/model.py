@@ -22,7 +22,7 @@ import mesa
 import numpy as np
 
 from sim import catalogue, engine, indicators, population
-from sim.agents import Settler
+from sim.agents import Household, Settler
 from sim.clock import Clock, parse_year_month
 from sim.declare import Mechanism
 from sim.params import Parameters
@@ -174,6 +174,13 @@ class ResettlementModel(mesa.Model):
             created = Settler.create_agents(self, new.size, row=new)
             self._has_agent[new] = True
             self._agents_by_row = sorted([*self._agents_by_row, *created], key=lambda a: a.row)
+
+    @property
+    def households(self) -> list[Household]:
+        """The households living in South Korea (views; see ``sim.agents.Household``), by the head's row."""
+        s = self.state
+        heads = np.flatnonzero((s.household_head == np.arange(s.n)) & (s.status == IN_SK))
+        return [Household(self, h) for h in heads]
 
     def indicator(self, name: str, group: str = "all") -> np.ndarray:
         """Monthly series of one indicator for one group, shape (months,)."""

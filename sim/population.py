@@ -30,7 +30,7 @@ DECLARATION = Mechanism(
     name="population",
     owns=(
         Column("status", np.int8, PENDING, "code: STATUS_NAMES"),
-        Column("defector", np.bool_, False,
+        Column("defector", np.bool_, True,
                "bool: a North Korean settler (in the surveys); False for children born in the South or a third country"),
         Column("female", np.bool_, False, "bool"),
         Column("birth_month", np.int32, 0, "month index of birth"),
@@ -133,11 +133,11 @@ def build(mode: str, size: int, start_year: int, start_month: int, months: int,
     reserve = int(np.ceil(households.RESERVE_ROWS_PER_SETTLER_YEAR * settler_years)) + RESERVE_MIN_ROWS
     state = State(size + kid_mother.size + reserve)
     settlers = np.arange(size)
-    state.defector[settlers] = True
     state.female[settlers] = female
     state.arrival_month[settlers] = arrival
     draw_background(state, settlers, view, rng, ages)
     kids = size + np.arange(kid_mother.size)
+    state.defector[kids] = False
     state.female[kids] = rng.random(kids.size) < households.FEMALE_SHARE_AT_BIRTH
     state.arrival_month[kids] = state.arrival_month[kid_mother]
     mother_age_years = ages[kid_mother] // MONTHS_PER_YEAR

@@ -39,13 +39,14 @@ from sim.codes import (
     UNEMPLOYED,
     UNKNOWN,
 )
+from sim.declare import OWN_ROW
 
 __all__ = ["ABROAD", "COLUMNS", "DAY_LABOUR", "DIED", "EMPLOYED", "HANAWON", "INACTIVE", "IN_SK", "JOB_NAMES",
            "LABOUR_NAMES", "LEFT", "NEVER", "NO_JOB", "PENDING", "PRE_ARRIVAL", "REGULAR", "RETURNED_NORTH",
            "STATUS_NAMES", "TEMPORARY", "TRAINING", "UNEMPLOYED", "UNKNOWN", "State"]
 
 # name -> (dtype, initial value, unit / meaning), from the declarations
-COLUMNS: dict[str, tuple[type, float, str]] = {c.name: (c.dtype, c.initial, c.unit) for c in catalogue.COLUMNS.values()}
+COLUMNS: dict[str, tuple[type, float | str, str]] = {c.name: (c.dtype, c.initial, c.unit) for c in catalogue.COLUMNS.values()}
 
 
 class State:
@@ -59,7 +60,10 @@ class State:
         object.__setattr__(self, "_tuples", {})
         self.n = int(n)
         for name, (dtype, initial, _) in COLUMNS.items():
-            setattr(self, name, np.full(self.n, initial, dtype=dtype))
+            if initial == OWN_ROW:
+                setattr(self, name, np.arange(self.n, dtype=dtype))
+            else:
+                setattr(self, name, np.full(self.n, initial, dtype=dtype))
         # row indices as np.intp: numpy indexes with intp directly (int32 index arrays cost a conversion each use)
         self.tie_a = np.zeros(0, dtype=np.intp)
         self.tie_b = np.zeros(0, dtype=np.intp)

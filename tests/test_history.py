@@ -13,6 +13,7 @@ from sim.cli import main
 from sim.model import ResettlementModel
 from sim.params import MILLION_KRW
 from sim.scenario import load_scenario
+from sim.state import PENDING
 
 REPO = Path(__file__).resolve().parents[1]
 HISTORY = REPO / "scenarios" / "history.yaml"
@@ -38,7 +39,7 @@ def test_package_is_fixed_by_arrival_date_during_warm_up() -> None:
     year = 1990 + s.arrival_month // 12
     total = s.grant_instalment * 12 / (1 - np.where(year >= 2007, 0.5, 0.3))  # instalments over 12 months
     for lo, hi, grant in ((1990, 1998, 6.9), (1999, 2004, 28), (2005, 2006, 10)):
-        rows = (year >= lo) & (year <= hi)
+        rows = (year >= lo) & (year <= hi) & s.defector  # children born outside the North have no package
         assert rows.sum() > 20
         np.testing.assert_allclose(total[rows], grant * MILLION_KRW, rtol=1e-4)
 
@@ -48,7 +49,8 @@ def test_change_dated_before_the_replayed_history_applies_from_the_first_month()
                               policy_changes=[(-30, {"cash_grant_million_krw": 33})])
     model.step()
     assert model.p.cash_grant_million_krw == 33
-    assert np.all(model.state.grant_left == 33 * MILLION_KRW)  # in Hanawon: the whole grant still to be paid
+    settlers = model.state.defector & (model.state.status != PENDING)
+    assert np.all(model.state.grant_left[settlers] == 33 * MILLION_KRW)  # in Hanawon: the whole grant still to be paid
 
 
 @pytest.mark.parametrize(("start", "months", "expected"), [

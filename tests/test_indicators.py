@@ -31,12 +31,12 @@ def frame(s: State, t: int) -> pd.DataFrame:
         "age": pd.cut(age, [-np.inf, 15, 30, 40, 50, 60, np.inf], right=False,
                       labels=["<15", *indicators.AGE_LABELS]).astype(str),
         "years_since_arrival": np.where(years == 6, "6+", years.astype(str)),
-        "in_sk": s.status == IN_SK,
-        "survey": (s.status == IN_SK) & (s.labour != HANAWON) & (age >= SURVEY_MIN_AGE),
+        "in_sk": (s.status == IN_SK) & s.defector,  # settlers: children born outside the North are not counted
+        "survey": (s.status == IN_SK) & (s.labour != HANAWON) & (age >= SURVEY_MIN_AGE) & s.defector,
         "employed": s.labour == EMPLOYED,
         "wage": s.wage.astype(np.float64),
         "no_one": support_ties(s) == 0,
-        "died_past_year": (s.status == DIED) & (s.exit_month > t - PAST_YEAR_MONTHS),
+        "died_past_year": (s.status == DIED) & (s.exit_month > t - PAST_YEAR_MONTHS) & s.defector,
     })
 
 
@@ -97,6 +97,6 @@ def test_kernel_cells_match_cells():
         model.step()
     s, t = model.state, model.clock.month - 1
     out = indicators.compute(s, t, model.p, 1.0)
-    by_cell = np.bincount(cells(s, t)[s.status == IN_SK], minlength=indicators.N_CELLS)
+    by_cell = np.bincount(cells(s, t)[(s.status == IN_SK) & s.defector], minlength=indicators.N_CELLS)
     k = indicators.INDICATOR_NAMES.index("population_in_south_korea")
     np.testing.assert_array_equal(out[k], by_cell @ indicators.GROUP_MATRIX)

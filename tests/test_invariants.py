@@ -4,11 +4,12 @@ and the seed, the model does not crash and
 * every settler is in exactly one status and one labour state consistent with it,
 * no negative counts, cash, debt, savings, ties or durations; scores stay in [0, 1],
 * shares are in [0, 100] (percent), counts are non-negative and groups add up,
-* money adds up: over the money mechanism, for each settler past Hanawon,
-  change in (cash + savings - debt) = income - savings payout - costs + state match,
-  where ``income`` (the column) includes the payout of the matched savings account (a transfer
-  from savings to cash, so it is taken out again) and the match equals what the settler saved
-  (1:1); borrowing and repayment move cash and debt by the same amount. Nobody else's money moves.
+* money adds up, per household: over the money mechanism, for each household head,
+  change in (cash - debt) = household income - spending; household income = the members' own
+  incomes less what they saved into their matched accounts, plus an outside partner's earnings,
+  plus the benefit (never negative, zero when not received); each account grows by twice what its
+  holder saved (the 1:1 match) less its payout; spending is at least the household's costs.
+  Borrowing and repayment move cash and debt by the same amount. Nobody else's money moves.
 
 Populations are small (150-400 settlers) and examples few (``max_examples`` 15-25) to keep
 the file fast; each example still runs every mechanism for 12-24 months.
@@ -144,30 +145,44 @@ class MoneyLedger:
 
     def __call__(self, run, s: State, p, clock) -> None:
         t = clock.month
-        adult = s.birth_month <= t - 12 * int(p.school_leaving_age)  # dependants have no budget of their own
-        rows = (s.status == IN_SK) & (s.labour != HANAWON) & adult
-        wealth = s.cash + s.savings - s.debt
+        adult = s.birth_month <= t - 12 * int(p.school_leaving_age)  # children have no income of their own
+        rows = (s.status == IN_SK) & (s.labour != HANAWON)  # the members of household budgets
+        earners = rows & adult
+        net = s.cash - s.debt
+        savings = s.savings.copy()
         employed = s.labour == EMPLOYED
         wage = np.where(employed, s.wage.astype(np.float64), 0.0)
-        match = np.where(employed & (t < s.savings_until), np.minimum(s.savings_match_max, p.savings_rate_of_wage * wage), 0.0)
-        payout = np.where(t == s.savings_until, s.savings, 0.0)  # nothing is saved in the payout month
-        costs = (p.living_cost_10k_krw + p.child_cost_10k_krw * s.children + s.rent
-                 + np.where(s.health_limit & (t >= s.medical_until), p.health_cost_10k_krw, 0.0))
-        untouched = {name: getattr(s, name)[~rows].copy() for name in ("cash", "savings", "debt", "grant_left")}
+        saved = np.where(earners & employed & (t < s.savings_until),
+                         np.minimum(s.savings_match_max, p.savings_rate_of_wage * wage), 0.0)
+        payout = np.where(earners & (t == s.savings_until), s.savings + 2 * saved, 0.0)
+        health = np.where(rows & s.health_limit & (t >= s.medical_until), p.health_cost_10k_krw, 0.0)
+        heads_before = s.household_head.copy()
+        untouched_rows = ~rows & (heads_before != np.arange(s.n))
+        untouched = {name: getattr(s, name)[untouched_rows].copy() for name in ("cash", "savings", "debt", "grant_left")}
 
         self.orig(run, s, p, clock)
 
-        change = (s.cash + s.savings - s.debt) - wealth
+        n = s.n
+        heads = np.flatnonzero((s.household_head == np.arange(n)) & (s.budget_members > 0))
+        change = (s.cash - s.debt) - net
+        income = s.household_income.astype(np.float64)
         spending = s.spending.astype(np.float64)
-        expected = s.income.astype(np.float64) - payout - spending + match
         # income and spending are stored as float32: relative rounding 6e-8 of values up to ~1e4 -> 0.01 (10k KRW)
-        np.testing.assert_allclose(change[rows], expected[rows], atol=1e-2, rtol=1e-6)
-        # spending is the month's costs (recomputed here) plus spending out of cash above the buffer, never less
-        assert (spending[rows] >= costs[rows] * (1 - 1e-6)).all()
+        np.testing.assert_allclose(change[heads], income[heads] - spending[heads], atol=1e-2, rtol=1e-6)
+        own = np.bincount(s.household_head[earners], weights=(s.income.astype(np.float64) - saved)[earners],
+                          minlength=n)
+        benefit = income - own - p.outside_partner_earnings_10k_krw * s.outside_partner
+        assert (benefit[heads] >= -1e-2).all()
+        np.testing.assert_allclose(benefit[heads][~s.benefit[heads]], 0.0, atol=1e-2)
+        np.testing.assert_allclose((s.savings - savings)[earners], (2 * saved - payout)[earners], atol=1e-6)
+        size = s.budget_members[heads] + s.outside_partner[heads]
+        costs = (p.living_cost_10k_krw * size.astype(np.float64) ** p.household_scale_elasticity + s.rent[heads]
+                 + np.bincount(s.household_head[rows], weights=health[rows], minlength=n)[heads])
+        assert (spending[heads] >= costs * (1 - 1e-6)).all()
         for name, before in untouched.items():
-            np.testing.assert_array_equal(getattr(s, name)[~rows], before)
+            np.testing.assert_array_equal(getattr(s, name)[untouched_rows], before)
         self.calls += 1
-        self.paid_out += int((rows & (payout > 0)).sum())
+        self.paid_out += int((earners & (payout > 0)).sum())
 
 
 def run_checked(model: ResettlementModel) -> MoneyLedger:

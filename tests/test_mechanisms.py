@@ -216,10 +216,10 @@ def test_benefit_only_for_the_eligible(make_state, clock, rng, params):
         assert abs(s.benefit[rows].mean() - 0.7) < 0.04
     assert not s.benefit[able].any() and not s.benefit[earner].any()
     rec = np.flatnonzero(s.benefit[health])
-    np.testing.assert_allclose(s.income[health][rec], p.livelihood_standard_10k_krw, rtol=1e-6)
+    # one-person households without earnings: the benefit is the one-person standard
+    np.testing.assert_allclose(s.household_income[health][rec], p.livelihood_standard_10k_krw, rtol=1e-6)
     mothers = np.flatnonzero(s.benefit[single_mother])
-    np.testing.assert_allclose(s.income[single_mother][mothers],
-                               p.livelihood_standard_10k_krw * (1 + p.benefit_child_weight), rtol=1e-6)
+    np.testing.assert_allclose(s.household_income[single_mother][mothers], p.livelihood_standard_10k_krw, rtol=1e-6)
     # recipients keep the benefit while eligible
     before = s.benefit.copy()
     money.step(s, p, rng, clock(1))

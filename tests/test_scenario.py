@@ -119,7 +119,7 @@ def test_scenario_values_reach_the_model(small_scenario):
                         population={"mode": "cohort", "size": 50, "female_share": 1.0})
     m = ResettlementModel(rng=1, **sc.model_kwargs())
     assert m.p.cash_grant_million_krw == 25 and m.p.job_offer_rate == 0.2
-    assert m.state.n == 50 and m.state.female.all()
+    assert m.layout.settlers == 50 and m.state.female[:50].all() and m.state.defector[:50].all()
 
 
 def test_unknown_parameter_in_model_kwargs_is_rejected():
@@ -144,7 +144,7 @@ def test_policy_change_applies_to_later_arrivals_only():
         m.step()
     s = m.state
     change = m.layout.record_from + 24
-    arrived = s.status != PENDING
+    arrived = (s.status != PENDING) & s.defector  # children born outside the North have no package
     before, after = arrived & (s.arrival_month < change), arrived & (s.arrival_month >= change)
     assert before.sum() > 1000 and after.sum() >= 5  # the historical stock, and a few 2026 arrivals
     share_later = 1 - m.p.cash_grant_upfront_share
@@ -163,7 +163,7 @@ def test_cohort_keeps_its_package_when_the_policy_changes_later():
     for month in range(1, 13):
         m.step()
         assert m.p.job_offer_rate == (0.9 if month > 6 else default)  # behaviour changes for everyone from month 6
-    np.testing.assert_allclose(m.state.grant_instalment, 10 * MILLION_KRW * 0.7 / 12)
+    np.testing.assert_allclose(m.state.grant_instalment[:200], 10 * MILLION_KRW * 0.7 / 12)  # the 200 settlers
     assert m.p.cash_grant_million_krw == 40
 
 

@@ -12,6 +12,7 @@ import yaml
 from sim import catalogue
 from sim.declare import Mechanism
 from sim.model import ResettlementModel
+from sim.state import PENDING
 from sim.trials import TrialError, load_trial, run_trials
 from sim.trials import run as trial_run
 from sim.trials.run import _Assignment, _effect, agreement, default_files
@@ -121,12 +122,13 @@ def test_arms_are_randomised_within_one_population_and_only_the_treated_are_trea
     trial = trial_from_dict(spec(), source="toy.yaml")
     assignment = _Assignment(trial, 0)
     schedule = list(catalogue.MECHANISMS)
-    schedule.insert(1, Mechanism(name="trial_assignment", month=assignment.month, module=__name__))
+    schedule.insert([m.name for m in schedule].index("arrival") + 1,
+                    Mechanism(name="trial_assignment", month=assignment.month, module=__name__))
     model = ResettlementModel(rng=5, agent_views=False, mechanisms=schedule, **trial.scenario.model_kwargs())
     assignment.model = model
     model.step()
     s = model.state
-    eligible = np.flatnonzero(s.birth_month <= -18 * 12)
+    eligible = np.flatnonzero((s.birth_month <= -18 * 12) & s.defector & (s.status != PENDING))
     assert assignment.treated.size + assignment.controls.size == eligible.size
     assert abs(assignment.treated.size - eligible.size / 2) <= 1
     assert (s.mentor_left[assignment.treated] > 0).all()  # every treated settler got a mentor

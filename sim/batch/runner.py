@@ -62,7 +62,7 @@ def settlers_frame(model: ResettlementModel) -> pd.DataFrame:
     """
     s = model.state
     t = model.clock.month - 1
-    rows = s.status != PENDING
+    rows = (s.status != PENDING) & s.defector  # settlers: children born outside the North are not in the surveys
     df = pd.DataFrame({c: getattr(s, c)[rows] for c in SETTLER_COLUMNS})
     df["status"] = pd.Categorical.from_codes(s.status[rows], STATUS_NAMES)
     df["labour"] = pd.Categorical.from_codes(s.labour[rows], LABOUR_NAMES)

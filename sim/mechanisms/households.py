@@ -57,7 +57,7 @@ from sim.codes import (
     RETURNED_NORTH,
     UNKNOWN,
 )
-from sim.declare import Column, Mechanism, Slots, behaviour, rule
+from sim.declare import OWN_ROW, Column, Mechanism, Slots, behaviour, rule
 from sim.kernel_random import uniform_at
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ class Slot(Slots):
 DECLARATION = Mechanism(
     name="households",
     owns=(
-        Column("household_head", np.int32, NO_ROW, "row of the household's head (a head's own row)"),
+        Column("household_head", np.int32, OWN_ROW, "row of the household's head (a head's own row)"),
         Column("relation", np.int8, HEAD, "code: RELATION_NAMES, relation to the household's head"),
         Column("partner", np.int32, NO_ROW, "row of the settler's partner (NO_ROW: none, or a partner with no row)"),
         Column("outside_partner", np.bool_, False,
@@ -227,14 +227,14 @@ def members_of(s: State, heads: np.ndarray) -> np.ndarray:
     """Rows (pending or present) whose household head is in ``heads``."""
     mask = np.zeros(s.n, dtype=bool)
     mask[heads] = True
-    return np.flatnonzero(mask[s.household_head] & (s.household_head >= 0))
+    return np.flatnonzero(mask[s.household_head])
 
 
 def replace_departed_heads(s: State, t: int) -> None:
     """Households whose head died or left: children under 18 follow a head who left alive; a new head takes over."""
-    head_status = s.status[np.maximum(s.household_head, 0)]
+    head_status = s.status[s.household_head]
     orphaned = np.flatnonzero((s.status == IN_SK) & (head_status != IN_SK) & (head_status != UNKNOWN)
-                              & (head_status != PENDING) & (s.household_head >= 0))
+                              & (head_status != PENDING))
     if not orphaned.size:
         return
     old_heads = s.household_head[orphaned]
@@ -416,7 +416,8 @@ def form_at_arrival(s: State, idx: np.ndarray, p: Any, rng: np.random.Generator,
                 s.relation[c] = CHILD
                 s.arrival_month[c] = s.arrival_month[mother]
         single_women = list(rows[fem & (ages >= PARTNER_MIN_AGE) & (s.household_head[rows] == rows)])
-        men = rows[~fem & (ages >= PARTNER_MIN_AGE) & (ages < PARTNER_ARRIVAL_MAX_AGE) & (rng.random(rows.size) < p.arrive_with_partner_share)]
+        with_partner = rng.random(rows.size) < p.arrive_with_partner_share
+        men = rows[~fem & (ages >= PARTNER_MIN_AGE) & (ages < PARTNER_ARRIVAL_MAX_AGE) & with_partner]
         for mn in men:
             m_age = (s.arrival_month[mn] - s.birth_month[mn]) // MONTHS_PER_YEAR
             near = [w for w in single_women

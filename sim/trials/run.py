@@ -70,8 +70,9 @@ def _holds(cond: Condition, state: Any, t: int, p: Any) -> np.ndarray:
 
 
 def eligible_rows(conditions: list[Condition], state: Any, t: int, p: Any) -> np.ndarray:
-    """Rows in South Korea meeting every condition at month t (model clock)."""
-    ok = state.status == IN_SK
+    """Settlers in South Korea meeting every condition at month t (model clock); children born outside the North
+    are household members, not participants."""
+    ok = (state.status == IN_SK) & state.defector
     for cond in conditions:
         ok &= _holds(cond, state, t, p)
     return np.flatnonzero(ok)
