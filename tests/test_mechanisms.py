@@ -809,7 +809,9 @@ def test_small_grant_pushes_people_into_work_sooner(grant_arms):
 
 
 def test_small_grant_means_worse_jobs(grant_arms):
-    """Months 12-24 (10 replicates): day labour +1.4 points (replicate sd 1.2), regular share -8, mean wage -6.7."""
+    """Months 12-24 (8 replicates): day labour +1.4 points (replicate sd 1.2), regular share -8, mean wage -3.8
+    (replicate sd 1.4, so the mean's se 0.5: -2 is 3.5 se away; smaller than the -6.7 before issue 12 since sector
+    and hours, drawn independently of job type, add wage spread that the grant does not change)."""
     big, small = grant_arms["big"], grant_arms["small"]
     late = slice(11, MONTHS)
     day = small["day_labour_share"][:, late].mean(1) - big["day_labour_share"][:, late].mean(1)
@@ -817,7 +819,7 @@ def test_small_grant_means_worse_jobs(grant_arms):
     reg = small["regular_job_share"][:, late].mean(1) - big["regular_job_share"][:, late].mean(1)
     assert reg.mean() < -5 and (reg < 0).all()
     wage = small["mean_monthly_wage"][:, late].mean(1) - big["mean_monthly_wage"][:, late].mean(1)
-    assert (wage < 0).all() and wage.mean() < -4
+    assert (wage < 0).all() and wage.mean() < -2
 
 
 def test_mentorship_raises_ties_and_lowers_isolation():
