@@ -20,6 +20,14 @@ LABOUR_NAMES = ("pre_arrival", "hanawon", "inactive", "unemployed", "employed", 
 NO_JOB, REGULAR, TEMPORARY, DAY_LABOUR = range(4)
 JOB_NAMES = ("none", "regular", "temporary", "day_labour")
 
+# education and occupation in the North (categories of arrival_profile.csv, in its order)
+PRIMARY_OR_LESS, SECONDARY, TERTIARY = range(3)
+EDUCATION_NAMES = ("primary_or_less", "secondary", "tertiary")
+(NK_UNEMPLOYED_OR_DEPENDENT, NK_WORKER, NK_SERVICE, NK_SOLDIER, NK_ADMINISTRATIVE, NK_PROFESSIONAL,
+ NK_ARTS_OR_SPORTS) = range(7)
+NORTH_OCCUPATION_NAMES = ("unemployed_or_dependent", "worker", "service", "soldier", "administrative",
+                          "professional", "arts_or_sports")
+
 NEVER = -(10**6)  # a month index long before any run
 RESERVED = 10**6  # arrival month of a row kept free for a birth or a relative who joins later (far beyond any run)
 NO_ROW = -1  # a row index that refers to no one

@@ -40,10 +40,13 @@ DECLARATION = Mechanism(
         Column("dialect", np.float32, 0.0, "Southern Korean proficiency, 0-1"),
         Column("productivity", np.float32, 0.0, "individual log wage effect"),
         Column("satisfaction_propensity", np.float32, 0.0, "individual logit shift of life satisfaction"),
+        Column("education", np.int8, 0, "code: EDUCATION_NAMES"),
+        Column("north_occupation", np.int8, 0, "code: NORTH_OCCUPATION_NAMES"),
     ),
     reads=(),
     writes=("status", "defector", "female", "birth_month", "arrival_month", "health_limit", "trauma", "dialect",
-            "productivity", "satisfaction_propensity", "debt", "trust", "household_head", "relation", "partner"),
+            "productivity", "satisfaction_propensity", "debt", "trust", "household_head", "relation", "partner",
+            "education", "north_occupation"),
     params=(
         behaviour("broker_debt_mean_million_krw", 8, "million KRW per person", 0, 40,
                   "assumption: broker fees of several million won are common (brief: debts to brokers)"),
@@ -183,6 +186,11 @@ def draw_background(state: Any, idx: np.ndarray, p: Any, rng: np.random.Generato
     has_debt = rng.random(n) < p.broker_debt_share
     state.debt[idx] = np.where(has_debt, rng.exponential(p.broker_debt_mean_million_krw * MILLION_KRW, n), 0.0)
     state.trust[idx] = p.trust_initial
+    # education and occupation in the North (drawn last, so the draws above are unchanged; independent of sex and
+    # age: arrival_profile.csv gives them for all arrivals only)
+    for column, trait in (("education", "education"), ("north_occupation", "north_occupation")):
+        shares = np.array(list(prof[trait].values()))
+        getattr(state, column)[idx] = rng.choice(shares.size, size=n, p=shares / shares.sum())
 
 
 def _beta(rng: np.random.Generator, mean: float, concentration: float, n: int) -> np.ndarray:

@@ -442,7 +442,7 @@ def test_money_stress_keeps_people_from_training_unless_a_stipend_covers_costs(m
 
 
 def test_certificates_open_regular_jobs(make_state, clock, rng, params):
-    """Regular share of offers 0.35 -> 0.60: regular hires 0.15 -> 0.26 per searcher."""
+    """Regular share of offers to men 0.40 -> 0.65 with a certificate (make_state: men unless set)."""
     plain, certified = groups(2)
     s = make_state(2 * N, labour=UNEMPLOYED)
     s.credentials[certified] = True
@@ -452,19 +452,18 @@ def test_certificates_open_regular_jobs(make_state, clock, rng, params):
 
 
 def test_starting_wages_by_job_type_and_premiums(clock, params):
-    """The labour rule's own wage function: job-type ratios, credential premium, gender gap; general wages grow."""
-    def wage(ratio: float, month: int = 0, credentials: bool = False, female: bool = False) -> float:
+    """The labour rule's own wage function: job-type ratios, credential premium, other log premiums; wages grow."""
+    def wage(ratio: float, month: int = 0, credentials: bool = False, log_premium: float = 0.0) -> float:
         base = inputs.general_wage(clock(month).year, params.wage_growth_per_year) * ratio
-        return starting_wage(base, 0.0, credentials, 0.5, female, params.credential_wage_premium,
-                             params.dialect_wage_premium, params.female_wage_gap)
+        return starting_wage(base, 0.0, credentials, 0.5, log_premium, params.credential_wage_premium,
+                             params.dialect_wage_premium)
 
     w_reg, w_tmp, w_day = (wage(r) for r in (params.wage_ratio_regular, params.wage_ratio_temporary,
                                              params.wage_ratio_day))
     assert w_reg > w_tmp > w_day
     assert wage(params.wage_ratio_regular, credentials=True) / w_reg == pytest.approx(
         math.exp(params.credential_wage_premium), rel=1e-9)
-    assert wage(params.wage_ratio_regular, female=True) / w_reg == pytest.approx(math.exp(-params.female_wage_gap),
-                                                                               rel=1e-9)
+    assert wage(params.wage_ratio_regular, log_premium=-0.1) / w_reg == pytest.approx(math.exp(-0.1), rel=1e-9)
     assert wage(params.wage_ratio_regular, month=120) > w_reg  # general wages grow
 
 
@@ -810,7 +809,9 @@ def test_small_grant_pushes_people_into_work_sooner(grant_arms):
 
 
 def test_small_grant_means_worse_jobs(grant_arms):
-    """Months 12-24 (10 replicates): day labour +1.4 points (replicate sd 1.2), regular share -8, mean wage -6.7."""
+    """Months 12-24 (8 replicates): day labour +1.4 points (replicate sd 1.2), regular share -8, mean wage -3.8
+    (replicate sd 1.4, so the mean's se 0.5: -2 is 3.5 se away; smaller than the -6.7 before issue 12 since sector
+    and hours, drawn independently of job type, add wage spread that the grant does not change)."""
     big, small = grant_arms["big"], grant_arms["small"]
     late = slice(11, MONTHS)
     day = small["day_labour_share"][:, late].mean(1) - big["day_labour_share"][:, late].mean(1)
@@ -818,7 +819,7 @@ def test_small_grant_means_worse_jobs(grant_arms):
     reg = small["regular_job_share"][:, late].mean(1) - big["regular_job_share"][:, late].mean(1)
     assert reg.mean() < -5 and (reg < 0).all()
     wage = small["mean_monthly_wage"][:, late].mean(1) - big["mean_monthly_wage"][:, late].mean(1)
-    assert (wage < 0).all() and wage.mean() < -4
+    assert (wage < 0).all() and wage.mean() < -2
 
 
 def test_mentorship_raises_ties_and_lowers_isolation():

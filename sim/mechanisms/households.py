@@ -41,6 +41,7 @@ from sim.codes import (
     ABROAD,
     CHILD,
     DIED,
+    EDUCATION_NAMES,
     HANAWON,
     HEAD,
     IN_SK,
@@ -112,7 +113,7 @@ DECLARATION = Mechanism(
     reads=("status", "labour", "female", "birth_month", "defector", "reunion_month"),
     writes=("household_head", "relation", "partner", "outside_partner", "household_size", "household_event",
             "children", "youngest_child_birth_month", "lives_alone", "lone_parent", "status", "exit_month", "cash",
-            "debt", "arrival_month", "birth_month", "female", "defector", "labour", "dialect", "trauma", "health_limit",
+            "debt", "arrival_month", "birth_month", "female", "defector", "labour", "dialect", "education", "trauma", "health_limit",
             "productivity", "satisfaction_propensity", "trust"),
     params=(
         behaviour("child_with_mother_share", 0.9, "share of arriving children under 18", 0, 1,
@@ -316,6 +317,7 @@ def give_birth(s: State, p: Any, rng: np.random.Generator, t: int, mothers: np.n
     s.female[rows] = rng.random(rows.size) < FEMALE_SHARE_AT_BIRTH
     s.defector[rows] = False
     s.dialect[rows] = 1.0  # grows up speaking Southern Korean
+    s.education[rows] = SCHOOLED_IN_THE_SOUTH
     s.trauma[rows] = 0.0
     s.health_limit[rows] = False
     s.productivity[rows] = rng.normal(0.0, p.wage_sd_log, rows.size)
@@ -325,6 +327,7 @@ def give_birth(s: State, p: Any, rng: np.random.Generator, t: int, mothers: np.n
     s.relation[rows] = CHILD
 
 
+SCHOOLED_IN_THE_SOUTH = EDUCATION_NAMES.index("secondary")  # assumption: a child born here finishes secondary school
 FEMALE_SHARE_AT_BIRTH = 100 / 205  # Statistics Korea: about 105 boys per 100 girls at birth
 
 

@@ -6,8 +6,13 @@ Assumptions and sources:
   in school: free schooling, policy_history.csv).
 * Participation: inactive settlers start looking at ``lf_entry_rate``, faster under money
   stress (``urgency_entry_multiplier``: a small grant pushes people into the market sooner),
-  slower when depressed; active ones leave at ``lf_exit_rate``, more often for childcare,
-  health, age and depression (brief: women inactive 41% vs men 27%, KICCE 2020).
+  slower when depressed; active ones leave at ``lf_exit_rate``, more often for health, age
+  and depression (brief: women inactive 41% vs men 27%, KICCE 2020).
+* Childcare: a mother whose youngest child is under ``childcare_age`` has childcare that
+  covers full-time work in a month with probability ``childcare_support_coverage`` (a lever);
+  without it she enters the labour force less often (``childcare_entry_factor``), leaves it
+  more often (``childcare_exit_multiplier``) and takes only part-time offers (VOA 2015: childcare
+  the main job-search difficulty of settler women, 37%; the main reason women under 40 quit).
 * Training: settlers offered a course take it up with ``training_uptake_base``, less often
   under money stress unless the stipend covers living costs; completers earn a recognised
   certificate (KRIVET: 54.4% completed).
@@ -16,11 +21,25 @@ Assumptions and sources:
   lowered by depression and by discrimination. Regular offers are more likely with
   credentials; temporary and day-labour offers are accepted with a probability that rises
   with money stress (reservation behaviour). So a smaller grant means jobs sooner but worse.
-* Wages = general mean wage (sk_general_wage.csv) x job-type ratio x individual
-  productivity, credential and dialect premiums, a gender gap, growing with tenure.
+* Offers by sex (occupational segregation): regular, day-labour, service-sector and part-time
+  shares of offers differ for men and women (women mostly in service, men in craft and
+  construction: MOU 2014 release; Hana infographic 2014); employers' sex discrimination costs
+  women a declared share of offers and a declared wage penalty.
+* Wages = hourly rate x weekly hours: general mean wage (sk_general_wage.csv) x job-type ratio
+  x service-sector ratio x hours / ``full_time_hours`` x individual productivity, credential,
+  dialect, experience (months employed in the South) and Northern-education premiums, less
+  the sex discrimination penalty, growing with tenure. No other sex term: the wage gap by sex
+  comes from job type, sector, hours, experience and discrimination.
+* Education and occupation in the North (arrival_profile.csv): tertiary education or a
+  professional or administrative job raise the chance of a regular offer and the wage by
+  declared amounts scaled by ``credential_recognition`` (a lever); primary education or less
+  lowers the wage.
 * Separation by job type; depression raises it, a tenure-conditional incentive lowers it.
 * Discrimination events at ``discrimination_rate`` x (1 - dialect), more at work, cut by
-  ``anti_discrimination_effort`` (KHF 2023: 72.8% about speech and accent).
+  ``anti_discrimination_effort`` (KHF 2023: 72.8% about speech and accent). Employer
+  prejudice against settlers (the event rate and the offer penalty) falls over calendar time
+  at ``prejudice_decline_per_year``, equal to its fitted level at ``prejudice_anchor_year``
+  (reported discrimination 25.3% in 2014, 20.2% 2018, 19.5% 2022, 14.0% 2025: Hana surveys).
 """
 
 from __future__ import annotations
@@ -38,12 +57,17 @@ from sim.codes import (
     HANAWON,
     IN_SK,
     INACTIVE,
+    MONTHS_PER_YEAR,
     NEVER,
+    NK_ADMINISTRATIVE,
+    NK_PROFESSIONAL,
     NO_JOB,
     PAST_YEAR_MONTHS,
     PRE_ARRIVAL,
+    PRIMARY_OR_LESS,
     REGULAR,
     TEMPORARY,
+    TERTIARY,
     TRAINING,
     UNEMPLOYED,
 )
@@ -70,6 +94,9 @@ class Slot(Slots):
     DAY_OR_TEMPORARY = 7
     ACCEPT = 8
     DISCRIMINATION = 9
+    CHILDCARE = 10
+    SECTOR = 11
+    PART_TIME = 12
 
 
 @derived
@@ -82,6 +109,12 @@ def job_offer_rate_subsidised(p: Any) -> float:
 def discrimination_rate_after_effort(p: Any) -> float:
     """monthly discrimination rate at zero dialect proficiency, cut by anti-discrimination work"""
     return p.discrimination_rate * (1 - p.anti_discrimination_effort)
+
+
+@derived
+def experience_wage_growth_per_month(p: Any) -> float:
+    """log wage gained per month of experience in the South, up to experience_cap_years"""
+    return p.experience_wage_growth / MONTHS_PER_YEAR
 
 
 @derived
@@ -103,14 +136,18 @@ DECLARATION = Mechanism(
         Column("job_type", np.int8, NO_JOB, "code: JOB_NAMES"),
         Column("wage", np.float32, 0.0, "10k KRW per month"),
         Column("tenure", np.int16, 0, "months in the current job"),
+        Column("hours", np.float32, 0.0, "weekly hours of the current job (0: none)"),
+        Column("service_job", np.bool_, False, "bool: the current job is in services or sales (else industry)"),
+        Column("experience", np.int16, 0, "months employed in the South, all jobs"),
         Column("training_left", np.int16, 0, "months of training left"),
         Column("credentials", np.bool_, False, "bool: holds a certificate recognised in the South"),
         Column("last_discrimination", np.int32, NEVER, "month index of the last discrimination event"),
     ),
-    reads=("status", "birth_month", "female", "youngest_child_birth_month", "health_limit", "depression", "money_stress", "stipend",
-           "productivity", "sk_ties", "mentor_left", "incentive_per_month", "incentive_min_tenure", "incentive_until"),
-    writes=("labour", "job_type", "wage", "tenure", "training_offered", "training_left", "credentials",
-            "last_discrimination", "dialect"),
+    reads=("status", "birth_month", "female", "youngest_child_birth_month", "health_limit", "depression",
+           "money_stress", "stipend", "productivity", "sk_ties", "mentor_left", "incentive_per_month",
+           "incentive_min_tenure", "incentive_until", "education", "north_occupation"),
+    writes=("labour", "job_type", "wage", "tenure", "hours", "service_job", "experience", "training_offered",
+            "training_left", "credentials", "last_discrimination", "dialect"),
     ties=True,
     params=(
         policy("training_months", 6, "months", 1, 24, "assumption: a typical certificate course", integer=True,
@@ -118,6 +155,15 @@ DECLARATION = Mechanism(
         policy("employer_wage_subsidy_share", 0.0, "share of wage", 0, 0.8,
                "policy_history.csv 2014: employer subsidy replaced by matched savings; 0 today",
                effect="wage subsidy to employers: more job offers", group="programmes"),
+        policy("childcare_support_coverage", 0.4, "share of mothers of young children", 0, 1,
+               "assumption: free daycare for ages 0-5 since 2013, but short hours and no grandparents nearby; "
+               "childcare the main job-search difficulty of settler women (37%, VOA 2015)",
+               effect="childcare that covers full-time work: mothers of young children enter the labour force, stay "
+                      "in it and take full-time jobs", group="services"),
+        policy("credential_recognition", 0.2, "share of the Northern premium recognised", 0, 1,
+               "assumption: Northern degrees and professional records are mostly not recognised by employers (brief)",
+               effect="recognition of Northern degrees and professions: more regular offers and higher wages for the "
+                      "tertiary-educated and professionals", group="programmes"),
         policy("anti_discrimination_effort", 0.0, "fractional cut in discrimination", 0, 0.8,
                "assumption: campaigns and workplace training; brief lists them as proposals",
                effect="campaigns and workplace training: fewer discrimination events", group="attitudes"),
@@ -129,8 +175,14 @@ DECLARATION = Mechanism(
                   rate="probability", fit=(0.01, 0.3, True)),
         behaviour("lf_exit_rate", 0.012, "per month", 0.0, 0.5, "calibrated: settlers leaving the labour force",
                   rate="probability", fit=(0.003, 0.06, True)),
-        behaviour("care_exit_multiplier", 4.0, "x", 1, 20,
-                  "brief: women inactive 41% vs men 27%, mainly childcare and health (KICCE 2020)",
+        behaviour("childcare_age", 12, "years", 3, 18,
+                  "assumption: children to the end of primary school need care beyond school hours (after-school "
+                  "care covers part)", integer=True),
+        behaviour("childcare_entry_factor", 0.3, "x labour-force entry of a mother without childcare", 0, 1,
+                  "assumption: childcare is the main job-search difficulty of settler women (37%, VOA 2015)",
+                  fit=(0.05, 1.0, False)),
+        behaviour("childcare_exit_multiplier", 4.0, "x labour-force exit of a mother without childcare", 1, 20,
+                  "assumption: childcare is the main reason settler women under 40 quit (37%, VOA 2015)",
                   fit=(1.0, 12.0, True)),
         behaviour("carer_max_age", 50, "years", 30, 70,
                   "assumption: mothers below this age care for their dependent children", integer=True),
@@ -148,11 +200,36 @@ DECLARATION = Mechanism(
         behaviour("job_offer_rate", 0.45, "offers per searcher per month", 0.01, 2,
                   "calibrated to settler unemployment 4.5-6.3% (survey_current.csv)", rate="hazard",
                   fit=(0.1, 2.0, True)),
-        behaviour("regular_offer_share", 0.35, "share of offers", 0, 1,
-                  "assumption: many settlers work as day labourers (brief)"),
+        behaviour("regular_offer_share_male", 0.4, "share of offers to men", 0, 1,
+                  "assumption: regular jobs 52-55% of settler workers 2012-2019 (Hana surveys, KICCE 2020), fewer "
+                  "among offers since regular jobs last longer"),
+        behaviour("regular_offer_share_female", 0.3, "share of offers to women", 0, 1,
+                  "assumption: settler women more often temporary and daily (38.5% of women in service and simple "
+                  "labour, Hana infographic 2014)"),
         behaviour("credential_regular_bonus", 0.25, "added share of regular offers", 0, 1,
                   "assumption: recognised certificates open regular jobs"),
-        behaviour("day_offer_share", 0.3, "share of non-regular offers that are day labour", 0, 1, "assumption"),
+        behaviour("day_offer_share_male", 0.45, "share of non-regular offers to men that are day labour", 0, 1,
+                  "assumption: men in construction and craft day labour (MOU 2014 release: men mostly craft jobs)"),
+        behaviour("day_offer_share_female", 0.2, "share of non-regular offers to women that are day labour", 0, 1,
+                  "assumption: women's non-regular jobs mostly temporary service jobs (Hana infographic 2014)"),
+        behaviour("service_offer_share_male", 0.3, "share of offers to men in services and sales", 0, 1,
+                  "assumption: men mostly in craft, machine and construction jobs (MOU 2014 release)"),
+        behaviour("service_offer_share_female", 0.65, "share of offers to women in services and sales", 0, 1,
+                  "Hana infographic 2014: 55.4% of settler women in simple labour and service jobs (SK 23%); "
+                  "accommodation and food the second industry (14.8%, 2017)"),
+        behaviour("part_time_offer_share_male", 0.08, "share of offers to men that are part-time", 0, 1,
+                  "assumption: about the share of part-time work among Korean men wage earners (KOSTAT supplementary "
+                  "survey, roughly 1 in 10)"),
+        behaviour("part_time_offer_share_female", 0.2, "share of offers to women that are part-time", 0, 1,
+                  "assumption: below the share among Korean women wage earners (KOSTAT, roughly 1 in 4): settlers "
+                  "work long hours (47 h a week, Hana 2014)"),
+        behaviour("full_time_hours", 47, "hours per week", 30, 60,
+                  "Hana Foundation 2014 survey: settler workers 47.0 hours a week (2013: 47.9; general 44.1)"),
+        behaviour("part_time_hours", 22, "hours per week", 5, 35,
+                  "assumption: KOSTAT counts under 36 hours as part-time; typical part-time jobs 15-30 hours"),
+        behaviour("female_offer_discrimination", 0.2, "fraction of offers lost by women", 0, 1,
+                  "assumption: employers' sex discrimination in hiring; women's unemployment 5.1-7.7% vs men 3.0-3.1% "
+                  "(Hana 2023-2024)", fit=(0.0, 0.6, False)),
         behaviour("accept_nonregular_base", 0.45, "probability", 0, 1,
                   "assumption: reservation behaviour of settlers with a cash buffer", fit=(0.1, 1.0, False)),
         behaviour("accept_nonregular_urgency", 0.5, "added probability at full money stress", 0, 1,
@@ -184,7 +261,22 @@ DECLARATION = Mechanism(
         behaviour("credential_wage_premium", 0.10, "log points", 0, 0.5, "assumption"),
         behaviour("dialect_wage_premium", 0.10, "log points at full proficiency", 0, 0.5, "brief: accent costs wages"),
         behaviour("tenure_wage_growth", 0.003, "log points per month", 0, 0.02, "assumption"),
-        behaviour("female_wage_gap", 0.12, "log points", 0, 0.5, "assumption: Korean gender gap applies"),
+        behaviour("service_wage_ratio", 0.8, "x wage of an industrial job of the same type", 0.3, 1.5,
+                  "assumption: monthly pay in accommodation, food and personal services well below manufacturing "
+                  "(KOSTAT establishment survey)"),
+        behaviour("experience_wage_growth", 0.03, "log points per year of experience in the South", 0, 0.2,
+                  "assumption: Mincer returns to experience of a few percent a year"),
+        behaviour("experience_cap_years", 10, "years", 1, 40,
+                  "assumption: returns to experience level off", integer=True),
+        behaviour("female_wage_discrimination", 0.1, "log points", 0, 0.5,
+                  "assumption: the unexplained part of Korean gender wage-gap decompositions (a third or more of "
+                  "a gap of about 0.35 log points); not measured for settlers"),
+        behaviour("north_skill_wage_premium", 0.2, "log points at full recognition", 0, 1,
+                  "assumption: Northern tertiary education or professional or administrative work"),
+        behaviour("north_skill_regular_bonus", 0.25, "added share of regular offers at full recognition", 0, 1,
+                  "assumption: as a recognised Southern certificate (credential_regular_bonus)"),
+        behaviour("low_education_wage_penalty", 0.05, "log points", 0, 0.5,
+                  "assumption: primary education or less in the North"),
         behaviour("dialect_learning_rate", 0.02, "per month towards full proficiency", 0, 0.2,
                   "assumption: accents fade slowly", fit=(0.001, 0.03, True)),
         behaviour("training_uptake_base", 0.6, "probability when offered", 0, 1, "assumption"),
@@ -196,16 +288,29 @@ DECLARATION = Mechanism(
         behaviour("workplace_discrimination_multiplier", 1.5, "x when employed", 1, 5,
                   "survey 2023: 72.8% of discrimination is about speech and accent, met at work"),
         behaviour("discrimination_offer_penalty", 0.2, "fraction of offers lost", 0, 1, "brief: employer prejudice"),
+        behaviour("prejudice_decline_per_year", 0.05, "log points per calendar year", 0, 0.3,
+                  "assumption anchored on reported discrimination 19.5% (2022) to 14.0% (2025) (Hana surveys; "
+                  "targets.csv): dialect learning alone gives about half the fall; 25.3% in 2014", fit=(0.0, 0.2, False)),
+        behaviour("prejudice_anchor_year", 2023.5, "calendar year", 1990, 2100,
+                  "definition: prejudice is discrimination_rate and discrimination_offer_penalty at mid-2023, the "
+                  "middle of the 2022-2025 targets they were fitted to"),
     ),
     uses=("depression_threshold", "living_cost_10k_krw"),
-    derived=(job_offer_rate_subsidised, discrimination_rate_after_effort, tenure_wage_factor, dialect_gain_per_month),
+    derived=(job_offer_rate_subsidised, discrimination_rate_after_effort, experience_wage_growth_per_month,
+             tenure_wage_factor, dialect_gain_per_month),
     slots=Slot,
 )
 step = engine.stepper(DECLARATION)  # one month on a state: for tests and scripts
 
 # what the labour month knows besides parameters: t (model month), born_by (latest birth month of
-# those old enough to work), general_wage (10k KRW), contacts_employed (employed settler contacts per row)
-Month = collections.namedtuple("Month", ["t", "born_by", "general_wage", "contacts_employed"])
+# those old enough to work), general_wage (10k KRW), prejudice (employer prejudice against settlers relative to
+# prejudice_anchor_year), contacts_employed (employed settler contacts per row)
+Month = collections.namedtuple("Month", ["t", "born_by", "general_wage", "prejudice", "contacts_employed"])
+
+
+def prejudice_factor(year: float, p: Any) -> float:
+    """Employer prejudice at calendar ``year`` relative to ``prejudice_anchor_year`` (1 there, falling over time)."""
+    return math.exp(-p.prejudice_decline_per_year * (year - p.prejudice_anchor_year))
 
 
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
@@ -213,7 +318,8 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     t = clock.month
     contacts = np.zeros(s.n, dtype=np.int32)
     employed_contacts(s.tie_a, s.tie_b, s.labour, contacts)  # counted on the labour states at the month's start
-    m = Month(t, t - 12 * p.school_leaving_age, inputs.general_wage(clock.year, p.wage_growth_per_year), contacts)
+    m = Month(t, t - 12 * p.school_leaving_age, inputs.general_wage(clock.year, p.wage_growth_per_year),
+              prejudice_factor(clock.year, p), contacts)
     run.each(settler_month, s, p, m)
 
 
@@ -236,6 +342,13 @@ def settler_month(i, key, s, p, m, ctr):
     stress = np.float64(s.money_stress[i])
     labour = s.labour[i]  # updated here, written back after the job search
     age_months = t - s.birth_month[i]
+    female = s.female[i]
+
+    # childcare: a mother of a young child without childcare this month is constrained (drawn only for mothers)
+    young_child = female & (t - s.youngest_child_birth_month[i] < 12 * p.childcare_age)
+    constrained = False
+    if young_child:
+        constrained = uniform_at(ctr, key, i, Slot.CHILDCARE) >= p.childcare_support_coverage
 
     # 1. training in progress: a month done; finishers may gain a certificate, then look for work
     if labour == TRAINING:
@@ -257,13 +370,12 @@ def settler_month(i, key, s, p, m, ctr):
     quit_job = False
     if labour == INACTIVE:
         entry = (p.lf_entry_rate * (1 + (p.urgency_entry_multiplier - 1) * stress)
-                 * (1 - p.depression_search_penalty * depressed))
+                 * (1 - p.depression_search_penalty * depressed)
+                 * (1 + (p.childcare_entry_factor - 1) * constrained))
         if uniform_at(ctr, key, i, Slot.ENTRY) < entry:
             labour = UNEMPLOYED
     elif labour in (UNEMPLOYED, EMPLOYED):
-        care = (s.female[i] & (t - s.youngest_child_birth_month[i] < 12 * p.school_leaving_age)
-                & (age_months < 12 * p.carer_max_age))
-        exit_rate = (p.lf_exit_rate * (1 + (p.care_exit_multiplier - 1) * care)
+        exit_rate = (p.lf_exit_rate * (1 + (p.childcare_exit_multiplier - 1) * constrained)
                      * (1 + (p.health_exit_multiplier - 1) * s.health_limit[i])
                      * (1 + (p.older_exit_multiplier - 1) * (age_months >= 12 * p.older_age))
                      * (1 + (p.depression_lf_exit_multiplier - 1) * depressed))
@@ -271,7 +383,7 @@ def settler_month(i, key, s, p, m, ctr):
             quit_job = labour == EMPLOYED
             labour = INACTIVE
 
-    # 3. job loss for the employed (tenure and wage grow first; the separated are reset below)
+    # 3. job loss for the employed (tenure, experience and wage grow first; the separated are reset below)
     separated = False
     if labour == EMPLOYED:
         job = s.job_type[i]
@@ -283,6 +395,7 @@ def settler_month(i, key, s, p, m, ctr):
                        * (1 + (p.incentive_retention_multiplier - 1) * earning_incentive))
         separated = uniform_at(ctr, key, i, Slot.SEPARATION) < separation
         s.tenure[i] += 1
+        s.experience[i] += 1
         s.wage[i] *= p.tenure_wage_factor
         if separated:
             labour = UNEMPLOYED
@@ -290,6 +403,8 @@ def settler_month(i, key, s, p, m, ctr):
         s.job_type[i] = NO_JOB
         s.wage[i] = 0.0
         s.tenure[i] = 0
+        s.hours[i] = 0.0
+        s.service_job[i] = False
 
     # 4. job search (a job lost this month is searched for from next month)
     if labour == UNEMPLOYED and not separated:
@@ -299,30 +414,54 @@ def settler_month(i, key, s, p, m, ctr):
                       * (1 + p.dialect_offer_effect * s.dialect[i])
                       * (1 + p.referral_per_contact * contacts)
                       * (1 + (p.mentor_referral_multiplier - 1) * (s.mentor_left[i] > 0))
-                      * (1 - p.discrimination_offer_penalty * recent_discrimination)
+                      * (1 - min(1.0, p.discrimination_offer_penalty * m.prejudice) * recent_discrimination)
+                      * (1 - p.female_offer_discrimination * female)
                       * (1 - p.depression_search_penalty * depressed))
         if uniform_at(ctr, key, i, Slot.OFFER) < 1 - math.exp(-offer_rate):
-            regular_share = min(1.0, p.regular_offer_share + p.credential_regular_bonus * s.credentials[i])
+            north_skilled = ((s.education[i] == TERTIARY) | (s.north_occupation[i] == NK_PROFESSIONAL)
+                             | (s.north_occupation[i] == NK_ADMINISTRATIVE))
+            regular_share = min(1.0, p.regular_offer_share_male
+                                + (p.regular_offer_share_female - p.regular_offer_share_male) * female
+                                + p.credential_regular_bonus * s.credentials[i]
+                                + p.north_skill_regular_bonus * p.credential_recognition * north_skilled)
             if uniform_at(ctr, key, i, Slot.OFFER_TYPE) < regular_share:
                 offer, ratio, hired = REGULAR, p.wage_ratio_regular, True  # regular offers are always taken
             else:
-                if uniform_at(ctr, key, i, Slot.DAY_OR_TEMPORARY) < p.day_offer_share:
+                day_share = p.day_offer_share_male + (p.day_offer_share_female - p.day_offer_share_male) * female
+                if uniform_at(ctr, key, i, Slot.DAY_OR_TEMPORARY) < day_share:
                     offer, ratio = DAY_LABOUR, p.wage_ratio_day
                 else:
                     offer, ratio = TEMPORARY, p.wage_ratio_temporary
                 accept = min(1.0, p.accept_nonregular_base + p.accept_nonregular_urgency * stress)
                 hired = uniform_at(ctr, key, i, Slot.ACCEPT) < accept
+            service_share = (p.service_offer_share_male
+                             + (p.service_offer_share_female - p.service_offer_share_male) * female)
+            service = uniform_at(ctr, key, i, Slot.SECTOR) < service_share
+            part_share = (p.part_time_offer_share_male
+                          + (p.part_time_offer_share_female - p.part_time_offer_share_male) * female)
+            part_time = uniform_at(ctr, key, i, Slot.PART_TIME) < part_share
+            hired = hired and (part_time or not constrained)  # a mother without childcare takes part-time work only
             if hired:
                 labour = EMPLOYED
+                hours = p.part_time_hours if part_time else p.full_time_hours
                 s.job_type[i] = offer
                 s.tenure[i] = 0
-                s.wage[i] = starting_wage(m.general_wage * ratio, s.productivity[i], s.credentials[i], s.dialect[i],
-                                          s.female[i], p.credential_wage_premium, p.dialect_wage_premium, p.female_wage_gap)
+                s.hours[i] = hours
+                s.service_job[i] = service
+                base = (m.general_wage * ratio * (1 + (p.service_wage_ratio - 1) * service)
+                        * hours / p.full_time_hours)
+                log_premium = (p.experience_wage_growth_per_month
+                               * min(np.float64(s.experience[i]), 12.0 * p.experience_cap_years)
+                               + p.north_skill_wage_premium * p.credential_recognition * north_skilled
+                               - p.low_education_wage_penalty * (s.education[i] == PRIMARY_OR_LESS)
+                               - p.female_wage_discrimination * female)
+                s.wage[i] = starting_wage(base, s.productivity[i], s.credentials[i], s.dialect[i], log_premium,
+                                          p.credential_wage_premium, p.dialect_wage_premium)
 
     s.labour[i] = labour
 
     # 5. discrimination (after hiring: more at work), then 6. dialect learning
-    discrimination = (p.discrimination_rate_after_effort * (1 - np.float64(s.dialect[i]))
+    discrimination = (p.discrimination_rate_after_effort * m.prejudice * (1 - np.float64(s.dialect[i]))
                       * (1 + (p.workplace_discrimination_multiplier - 1) * (labour == EMPLOYED)))
     if uniform_at(ctr, key, i, Slot.DISCRIMINATION) < discrimination:
         s.last_discrimination[i] = t
@@ -330,10 +469,11 @@ def settler_month(i, key, s, p, m, ctr):
 
 
 @rule
-def starting_wage(base, productivity, credentials, dialect, female, credential_wage_premium, dialect_wage_premium,
-                  female_wage_gap):
-    """Starting wage: ``base`` (general wage x job-type ratio) times the individual premiums."""
-    log_premium = (np.float64(productivity) + credential_wage_premium * credentials
-                   + dialect_wage_premium * dialect - female_wage_gap * female)
-    return base * math.exp(log_premium)
+def starting_wage(base, productivity, credentials, dialect, log_premium, credential_wage_premium,
+                  dialect_wage_premium):
+    """Starting wage: ``base`` (general wage x job-type and sector ratios x hours share) times the premiums.
 
+    ``log_premium``: the other log premiums (experience, Northern education, less sex discrimination).
+    """
+    return base * math.exp(np.float64(productivity) + credential_wage_premium * credentials
+                           + dialect_wage_premium * dialect + log_premium)
