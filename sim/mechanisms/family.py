@@ -136,7 +136,7 @@ DECLARATION = Mechanism(
                group=SERVICES),
         behaviour("legal_remittance_fee", 0.07, "share of the amount", 0, 0.5,
                   "NKDB 2019 via Asia Economy: the global average remittance fee is about 7%"),
-        behaviour("reunion_attempt_rate", 0.004, "probability per month", 0, 0.2,
+        behaviour("reunion_attempt_rate", 0.004, "probability per month", 0, 1,
                   "assumption: the share who bring family later is not published; 57% of those who left after "
                   "2010 had family already in the South (SNU IPUS 2011)", rate="probability",
                   fit=(0.0005, 0.05, True)),
