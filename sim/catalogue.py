@@ -28,7 +28,7 @@ from types import ModuleType
 
 from sim.declare import Column, Indicator, Mechanism, Param
 
-BUILTIN = ("households", "arrival", "labour", "money", "ties", "mental_health", "support", "exits")
+BUILTIN = ("households", "arrival", "labour", "money", "credit", "family", "ties", "mental_health", "support", "exits")
 PLUGINS_ENV = "RESETTLE_MECHANISMS"
 STREAM_ID_BITS = 32  # sim.model packs (stream id, month) into PCG64's 128-bit jump
 BITS_PER_BYTE = 8

@@ -27,7 +27,7 @@ from sim.clock import Clock, parse_year_month
 from sim.declare import Mechanism
 from sim.params import Parameters
 from sim.scenario import DEFAULT_MONTHS, MAX_SEED
-from sim.state import PENDING, State
+from sim.state import IN_SK, PENDING, State
 
 STREAM_BLOCK_BITS = 64  # numbers each (month, mechanism) may draw: 2**64, far beyond any month's use
 STREAM_MONTH_BITS = 32  # months a run may hold before the block of a stream id's next month would overlap

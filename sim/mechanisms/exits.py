@@ -6,7 +6,10 @@ Assumptions and sources:
   ``emigration_dissatisfied_multiplier`` times higher for dissatisfied settlers; people
   abroad count as "residence unconfirmed" until confirmed (``abroad_confirmed_rate``).
 * Return to the North at ``return_north_rate`` (31 confirmed since 2012), higher when
-  dissatisfied (23% have wanted to return, mostly to see family; NKDB 2019).
+  dissatisfied (23% have wanted to return, mostly to see family; NKDB 2019). Worry about family in
+  the North (``family_worry``, family mechanism) multiplies the return hazard by
+  1 + (``return_worry_multiplier`` - 1) x worry and the emigration hazard likewise with
+  ``emigration_worry_multiplier``.
 * Losing contact ("whereabouts unknown", 59-70 at any time) at ``lose_contact_rate``, up to
   ``lose_contact_distrust_multiplier`` times higher at zero trust; found again at
   ``regain_contact_rate``.
@@ -55,9 +58,10 @@ def annual_death_at_birth(p: Any) -> float:
 
 @derived
 def move_bound(p: Any) -> float:
-    """largest monthly probability of emigrating, returning North or losing contact (any satisfaction and trust)"""
+    """largest monthly probability of emigrating, returning North or losing contact (any satisfaction, worry, trust)"""
     dissatisfied = max(1.0, p.emigration_dissatisfied_multiplier)
-    return ((p.emigration_rate + p.return_north_rate) * dissatisfied
+    return ((p.emigration_rate * max(1.0, p.emigration_worry_multiplier)
+             + p.return_north_rate * max(1.0, p.return_worry_multiplier)) * dissatisfied
             + p.lose_contact_rate * max(1.0, p.lose_contact_distrust_multiplier))
 
 
@@ -69,7 +73,7 @@ DECLARATION = Mechanism(
         Column("suicide", np.bool_, False, "bool: died by suicide"),
     ),
     reads=("status", "labour", "birth_month", "last_ideation", "satisfied", "trust", "lives_alone", "settler_ties",
-           "sk_ties", "mentor_left"),
+           "sk_ties", "mentor_left", "family_worry"),
     writes=("status", "labour", "job_type", "wage", "counselling_left", "exit_month", "death_unclaimed", "suicide"),
     params=(
         behaviour("emigration_rate", 0.0006, "per month", 0, 0.02,
@@ -102,6 +106,7 @@ DECLARATION = Mechanism(
                   "calibrated: 14-21 unclaimed deaths a year (survey_current.csv)", fit=(0.05, 1.0, True)),
         behaviour("unclaimed_connected", 0.02, "probability when connected", 0, 1, "assumption"),
     ),
+    uses=("return_worry_multiplier", "emigration_worry_multiplier"),
     derived=(annual_death_at_birth, move_bound),
     slots=Slot,
 )
@@ -156,8 +161,9 @@ def settler_month(i, key, s, p, m, ctr):
     u = uniform_at(ctr, key, i, Slot.MOVE)
     if u < p.move_bound:
         x = 1.0 if s.satisfied[i] else p.emigration_dissatisfied_multiplier
-        p_emigrate = p.emigration_rate * x
-        p_return = p.return_north_rate * x
+        worry = np.float64(s.family_worry[i])  # worry about family in the North (family mechanism)
+        p_emigrate = p.emigration_rate * x * (1 + (p.emigration_worry_multiplier - 1) * worry)
+        p_return = p.return_north_rate * x * (1 + (p.return_worry_multiplier - 1) * worry)
         p_lose = p.lose_contact_rate * (1 + (p.lose_contact_distrust_multiplier - 1) * (1 - np.float64(s.trust[i])))
         if u < p_emigrate:
             leave(i, ABROAD, t, s.status, s.exit_month, s.labour, s.job_type, s.wage, s.counselling_left)

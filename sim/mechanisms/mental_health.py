@@ -7,7 +7,8 @@ Assumptions and sources:
 * PTSD fades at ``ptsd_recovery_rate`` (brief: PTSD tends to fade over the first years).
 * Depression moves each month a fraction ``depression_adjust_rate`` towards a level set by
   circumstances: money stress, unemployment, loneliness, discrimination in the past year and
-  PTSD (brief: acculturation stress, loneliness and depression can grow), plus noise.
+  PTSD (brief: acculturation stress, loneliness and depression can grow) and worry about family in
+  the North (``family_worry``, declared by the family mechanism), plus noise.
 * Counselling lowers both scores while it lasts; a course's total effect equals the
   meta-analytic SMD (Turrini 2019: depression -1.02, PTSD -0.71) times the SD of the score among
   settlers in need (``treatment_depression_sd``; ``symptom_sd`` for PTSD), the SD in which the trials
@@ -81,7 +82,7 @@ DECLARATION = Mechanism(
         Column("satisfied", np.bool_, False, "bool: satisfied with life"),
     ),
     reads=("status", "labour", "counselling_left", "settler_ties", "sk_ties", "mentor_left", "lives_alone",
-           "last_discrimination", "money_stress", "trauma", "satisfaction_propensity"),
+           "last_discrimination", "money_stress", "trauma", "satisfaction_propensity", "family_worry"),
     writes=("ptsd", "loneliness", "depression", "depression_ever", "ptsd_ever", "last_ideation", "satisfied"),
     params=(
         behaviour("depression_adjust_rate", 0.15, "per month", 0.01, 1,
@@ -133,7 +134,7 @@ DECLARATION = Mechanism(
         behaviour("satisfaction_employment", 0.5, "logit", 0, 5, "assumption"),
         behaviour("satisfaction_discrimination", 0.8, "logit", 0, 5, "assumption"),
     ),
-    uses=("counselling_course_months",),
+    uses=("counselling_course_months", "depression_from_family_worry"),
     derived=(ptsd_kept_per_month, ptsd_treatment_per_month, depression_treatment_per_month),
     slots=Slot,
 )
@@ -167,7 +168,8 @@ def settler_month(i, key, s, p, m, ctr):
     target = (p.depression_base + p.depression_from_money * stress
               + p.depression_from_unemployment * (s.labour[i] == UNEMPLOYED)
               + p.depression_from_loneliness * loneliness + p.depression_from_discrimination * recent_discrimination
-              + p.depression_from_ptsd * ptsd)
+              + p.depression_from_ptsd * ptsd
+              + p.depression_from_family_worry * s.family_worry[i])  # worry about family in the North (family)
     depression = s.depression[i] + p.depression_adjust_rate * (target - s.depression[i])
     at(ctr, key, i, Slot.NOISE)
     depression += standard_normal(ctr) * p.depression_noise_sd  # N(0, sd)

@@ -207,7 +207,6 @@ def household_budget(i, key, s, p, m, ctr):
     """Household ``i`` (a head): benefit, costs, cash, debt and money stress from its members' budget."""
     if s.household_head[i] != i or s.budget_members[i] == 0:
         return
-    t = m.t
     outside = s.outside_partner[i]
     size = s.budget_members[i] + outside
     scale = np.float64(size) ** p.household_scale_elasticity
