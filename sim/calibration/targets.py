@@ -64,7 +64,7 @@ def load_hindcast(path: str | Path | None = None) -> pd.DataFrame:
     """Read and check a hindcast file (default: ``sim/data/hindcast.csv``): same columns and checks as
     ``load_targets``, every row before ``CALIBRATION_FROM_YEAR``. Raises ``TargetsError``."""
     path = Path(path) if path is not None else Path(str(data_path(HINDCAST_FILE)))
-    df = read_figures(path)
+    df = read_figures(path, "hindcast")
     for i, row in enumerate(df.itertuples(), start=2):
         if row.year >= CALIBRATION_FROM_YEAR:
             raise TargetsError(f"{path}: line {i} ({row.indicator}): year: hindcast figures are before "
@@ -80,10 +80,10 @@ def check_calibration_years(targets: pd.DataFrame) -> None:
         raise TargetsError(f"calibration targets are from {CALIBRATION_FROM_YEAR} on; got {len(early)} earlier: {names}")
 
 
-def read_figures(path: Path) -> pd.DataFrame:
-    """Read and check a file of published figures (targets or hindcast), any years. Raises ``TargetsError``."""
+def read_figures(path: Path, kind: str = "targets") -> pd.DataFrame:
+    """Read and check a file of published figures (``kind``: targets or hindcast), any years. Raises ``TargetsError``."""
     if not path.is_file():
-        raise TargetsError(f"{path}: {'hindcast' if path.name == HINDCAST_FILE else 'targets'} file not found")
+        raise TargetsError(f"{path}: {kind} file not found")
     try:
         df = pd.read_csv(path)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
