@@ -24,7 +24,7 @@ from sim.scenario import ScenarioError, load_scenario
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
 CALIBRATE_SIZE, VALIDATE_SIZE = (4000, 3), (5000, 10)  # default (settlers, replicates) of calibrate / validate
-HINDCAST_SIZE = (20000, 3)  # default (settlers, replicates) of validate --hindcast (sim.calibration.validate's)
+HINDCAST_SIZE = (20000, 10)  # default (settlers, replicates) of validate --hindcast (sim.calibration.validate's)
 CALIBRATE_BUDGET = 200  # default evaluations of calibrate
 TABLE_COLUMN_WIDTH, TABLE_WIDTH = 90, 250  # characters of resettle params' printed table
 DEFAULT_RESULTS = Path("results")

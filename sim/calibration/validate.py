@@ -30,8 +30,8 @@ from sim.scenario import Scenario, load_scenario
 
 VALIDATION_SEED = 20251231  # default base seed: other random streams than the calibration's (history.yaml's seed)
 VALIDATION_POPULATION, VALIDATION_REPLICATES = 5000, 10  # default run size: CIs of about a point on shares
-# run size of the hindcast table in docs/validation.md: about 3 minutes on one core, CIs of about a point
-HINDCAST_POPULATION, HINDCAST_REPLICATES = 20000, 3
+# run size of the hindcast table in docs/validation.md: about 15 s on one core, CIs of about half a point on shares
+HINDCAST_POPULATION, HINDCAST_REPLICATES = 20000, 10
 
 
 @dataclass
