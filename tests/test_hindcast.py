@@ -41,7 +41,7 @@ def test_hindcast_has_the_published_series_with_sources() -> None:
     since = HINDCAST[HINDCAST.indicator.str.startswith("livelihood_benefit_year_")]
     assert {g for gs in since.groups for g in gs} == {f"years_since_arrival={k}" for k in ("1", "2", "3", "4", "5", "6+")}
     for model in ("employment_rate", "unemployment_rate", "labour_force_participation", "mean_monthly_wage",
-                  "discrimination_past_year", "livelihood_benefit_recipients"):
+                  "discrimination_past_year", "livelihood_benefit_household_members"):
         assert (HINDCAST.model_indicator == model).sum() >= 4, model
     for sex in ("sex=male", "sex=female"):
         by_sex = HINDCAST[HINDCAST.group == sex]
