@@ -13,6 +13,12 @@ the mechanism modules' source (a parameter "is used by" a module when the module
 
     .venv/bin/python docs/gen_tables.py          # rewrite the blocks
     .venv/bin/python docs/gen_tables.py --check  # exit 1 if a block is out of date
+    .venv/bin/python docs/gen_tables.py --hindcast  # run the hindcast, rewrite docs/validation.md's table
+
+``--hindcast`` is separate because it runs the model (the history replay at 20,000 settlers x 10
+replicates, about 15 seconds on one core): it rewrites the ``hindcast`` block of
+``docs/validation.md`` with ``resettle validate --hindcast``'s table and keeps its files in
+``results/hindcast/``. ``--check`` does not look at that block (the model changes; the lead reruns it).
 
 ``tests/test_docs.py`` runs the check, so a parameter added, removed or changed in
 ``sim/params.py`` shows up as a failing test until the docs are regenerated.
@@ -34,6 +40,7 @@ from sim.state import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = (ROOT / "README.md", ROOT / "docs" / "ODD.md")
+HINDCAST_DOC, HINDCAST_OUT = ROOT / "docs" / "validation.md", ROOT / "results" / "hindcast"
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED (?P<name>\S+)[^>]*-->\n)(?P<body>.*?)(<!-- END GENERATED (?P=name) -->)",
                    re.DOTALL)
 
@@ -147,7 +154,30 @@ def stale(files: tuple[Path, ...] = FILES) -> list[str]:
             if f.exists() and render(f.read_text(encoding="utf-8"), generated) != f.read_text(encoding="utf-8")]
 
 
+def hindcast_block() -> str:
+    """Run the hindcast at the docs' size (``sim.calibration.validate``'s defaults) and return its block body."""
+    from sim.calibration.validate import VALIDATION_SEED, hindcast, markdown_table
+
+    v = hindcast(progress=True)
+    v.write(HINDCAST_OUT)
+    return (f"Model: the history replay, {v.replicates} replicates of {v.population:,} settlers, base seed "
+            f"{VALIDATION_SEED} ({v.seconds:.0f} s). Regenerate: `.venv/bin/python docs/gen_tables.py --hindcast`.\n\n"
+            + markdown_table(v.table))
+
+
+def write_hindcast() -> int:
+    text = HINDCAST_DOC.read_text(encoding="utf-8")
+    if not any(m.group("name") == "hindcast" for m in BLOCK.finditer(text)):
+        raise SystemExit(f"{HINDCAST_DOC.relative_to(ROOT)}: no 'hindcast' generated block to rewrite")
+    new = render(text, {"hindcast": hindcast_block()})
+    HINDCAST_DOC.write_text(new, encoding="utf-8")
+    print(f"updated {HINDCAST_DOC.relative_to(ROOT)}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if "--hindcast" in argv:
+        return write_hindcast()
     if "--check" in argv:
         out = stale()
         for f in out:

@@ -24,6 +24,7 @@ from sim.scenario import ScenarioError, load_scenario
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C (128 + SIGINT)
 CALIBRATE_SIZE, VALIDATE_SIZE = (4000, 3), (5000, 10)  # default (settlers, replicates) of calibrate / validate
+HINDCAST_SIZE = (20000, 10)  # default (settlers, replicates) of validate --hindcast (sim.calibration.validate's)
 CALIBRATE_BUDGET = 200  # default evaluations of calibrate
 TABLE_COLUMN_WIDTH, TABLE_WIDTH = 90, 250  # characters of resettle params' printed table
 DEFAULT_RESULTS = Path("results")
@@ -381,11 +382,17 @@ def add_calibration_commands(sub: argparse._SubParsersAction) -> None:
                                      "replaying history (scenarios/history.yaml); writes sim/data/calibration.json.")
     val = sub.add_parser("validate", help="hold the historical replay against the published figures",
                          description="Replay history with the current parameters; print and write, for each target, "
-                                     "observed, simulated mean and 95% CI, tolerance and whether it is within.")
+                                     "observed, simulated mean and 95% CI, tolerance and whether it is within. "
+                                     "With --hindcast: the same against the figures before 2020 "
+                                     "(sim/data/hindcast.csv), which calibration never uses.")
     for p, size, reps in ((cal, *CALIBRATE_SIZE), (val, *VALIDATE_SIZE)):
-        p.add_argument("--targets", type=Path, help="targets CSV (default: sim/data/targets.csv)")
-        p.add_argument("--population", type=_positive("settlers"), default=size, help=f"settlers simulated (default {size})")
-        p.add_argument("--replicates", type=_positive("replicates"), default=reps, help=f"replicates (default {reps})")
+        hc = p is val  # validate's sizes default by mode (None: validate or --hindcast's)
+        p.add_argument("--targets", type=Path, help="targets CSV (default: sim/data/targets.csv"
+                       + ("; with --hindcast sim/data/hindcast.csv)" if hc else ")"))
+        p.add_argument("--population", type=_positive("settlers"), default=None if hc else size,
+                       help=f"settlers simulated (default {size}" + (f"; hindcast {HINDCAST_SIZE[0]})" if hc else ")"))
+        p.add_argument("--replicates", type=_positive("replicates"), default=None if hc else reps,
+                       help=f"replicates (default {reps}" + (f"; hindcast {HINDCAST_SIZE[1]})" if hc else ")"))
         p.add_argument("--seed", type=_seed, help="base seed (default: the history scenario's for calibrate, "
                        "another for validate)")
         p.add_argument("--workers", type=_positive("workers"), default=1, help="local processes (default 1)")
@@ -394,8 +401,11 @@ def add_calibration_commands(sub: argparse._SubParsersAction) -> None:
                      help="model evaluations at most (each runs all replicates; default 200)")
     cal.add_argument("--out", type=Path, help="output file (default: sim/data/calibration.json, used by the model)")
     cal.set_defaults(func=cmd_calibrate)
-    val.add_argument("--out", type=Path, default=DEFAULT_RESULTS / "validation",
-                     help="output folder (default results/validation)")
+    val.add_argument("--hindcast", action="store_true",
+                     help="hold the replay against the figures before 2020 (validation only, never calibrated on); "
+                          "writes hindcast.csv, hindcast.png and hindcast.md")
+    val.add_argument("--out", type=Path, help="output folder (default results/validation; with --hindcast "
+                     "results/hindcast)")
     val.set_defaults(func=cmd_validate)
 
 
@@ -428,22 +438,37 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from sim.calibration.targets import TargetsError
-    from sim.calibration.validate import validate
+    from sim.calibration import targets as tg
+    from sim.calibration.validate import hindcast, validate
 
-    check_writable(args.out)
-    try:
-        v = validate(args.targets, population=args.population, replicates=args.replicates, seed=args.seed,
-                     workers=args.workers, progress=not args.quiet)
-    except TargetsError as err:
+    run, size = (hindcast, HINDCAST_SIZE) if args.hindcast else (validate, VALIDATE_SIZE)
+    out = args.out or DEFAULT_RESULTS / ("hindcast" if args.hindcast else "validation")
+    check_writable(out)
+    try:  # the figures are read and checked before anything runs
+        figures = (tg.load_hindcast if args.hindcast else tg.load_targets)(args.targets)
+    except tg.TargetsError as err:
         raise BadInput(str(err)) from None
-    out = v.write(args.out)
-    print(f"validation: {v.replicates} replicates of {v.population} settlers ({v.seconds:.1f} s); "
+    try:
+        v = run(figures, population=args.population or size[0], replicates=args.replicates or size[1],
+                seed=args.seed, workers=args.workers, progress=not args.quiet)
+    except tg.TargetsError as err:
+        raise BadInput(str(err)) from None
+    out = v.write(out)
+    print(f"{v.name}: {v.replicates} replicates of {v.population} settlers ({v.seconds:.1f} s); "
           f"within tolerance {int(v.table.within.sum())}/{len(v.table)}; "
           f"average relative difference {v.mean_relative_difference:.3f}")
-    _print_fit(v.table)
+    (_print_hindcast if args.hindcast else _print_fit)(v.table)
     print(f"results: {out}")
     return EXIT_OK
+
+
+def _print_hindcast(table: pd.DataFrame) -> None:
+    print(f"  {'figure':42s} {'year':>4s} {'group':24s} {'published':>9s} {'model':>8s} {'diff':>7s} "
+          f"{'tolerance':>10s}  within")
+    for r in table.itertuples():
+        tol = f"x/{r.tolerance:g}" if r.tolerance_kind == "factor" else f"+/-{r.tolerance:g}"
+        print(f"  {r.indicator:42s} {r.year:4d} {r.group:24s} {r.observed:9.1f} {r.simulated:8.1f} "
+              f"{r.difference:+7.1f} {tol:>10s}  {'yes' if r.within else 'NO'}")
 
 
 def cmd_params(args: argparse.Namespace) -> int:

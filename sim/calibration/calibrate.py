@@ -70,6 +70,7 @@ class Problem:
     fixed: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        tg.check_calibration_years(self.targets)  # hindcast figures (before 2020) are validation, never fitted
         last = max(tg.years_needed(self.targets))
         months = months_between(parse_year_month(self.scenario.start), (last, MID_YEAR_MONTH)) + 1
         if months < 1:

@@ -10,6 +10,11 @@ an optional ``since_year`` (the simulated value is the change since that year, f
 counts), the tolerance's justification and the source.
 
 Simulated values are read mid-year (end of June), as the surveys are taken.
+
+Calibration uses figures from ``CALIBRATION_FROM_YEAR`` (2020) on only; ``load_targets`` refuses an
+earlier row. The earlier published figures are in ``sim/data/hindcast.csv`` (same columns,
+``load_hindcast``, every row before 2020): the replay is held against them as validation
+(``resettle validate --hindcast``), never fitted to them.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ from sim.batch.runner import mid_year_months
 from sim.inputs import data_path
 
 TARGETS_FILE = "targets.csv"
+HINDCAST_FILE = "hindcast.csv"
+# calibration targets are figures of this year or later (issue 12: calibrate on 2020+, hindcast earlier years as
+# validation); hindcast rows are all earlier, so the two files never share a figure
+CALIBRATION_FROM_YEAR = 2020
 REQUIRED = ("indicator", "year", "value", "unit", "tolerance", "tolerance_kind", "model_indicator", "group",
             "since_year", "tolerance_justification", "source")
 KINDS = ("abs", "factor")
@@ -36,16 +45,45 @@ class TargetsError(ValueError):
 
 
 def load_targets(path: str | Path | None = None) -> pd.DataFrame:
-    """Read and check a targets file (default: the project's ``sim/data/targets.csv``).
+    """Read and check a calibration targets file (default: the project's ``sim/data/targets.csv``).
 
     Returns one row per target with the columns in ``REQUIRED`` plus ``target`` (a unique
-    label ``indicator year``) and ``groups`` (tuple of group names). Raises ``TargetsError``.
+    label ``indicator year``) and ``groups`` (tuple of group names). Raises ``TargetsError``,
+    also for a row before ``CALIBRATION_FROM_YEAR`` (such figures belong in the hindcast file).
     """
-    if path is None:
-        path = Path(str(data_path(TARGETS_FILE)))
-    path = Path(path)
+    path = Path(path) if path is not None else Path(str(data_path(TARGETS_FILE)))
+    df = read_figures(path)
+    for i, row in enumerate(df.itertuples(), start=2):
+        if row.year < CALIBRATION_FROM_YEAR:
+            raise TargetsError(f"{path}: line {i} ({row.indicator}): year: calibration targets are from "
+                               f"{CALIBRATION_FROM_YEAR} on, got {row.year} (earlier figures go in {HINDCAST_FILE})")
+    return df
+
+
+def load_hindcast(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and check a hindcast file (default: ``sim/data/hindcast.csv``): same columns and checks as
+    ``load_targets``, every row before ``CALIBRATION_FROM_YEAR``. Raises ``TargetsError``."""
+    path = Path(path) if path is not None else Path(str(data_path(HINDCAST_FILE)))
+    df = read_figures(path, "hindcast")
+    for i, row in enumerate(df.itertuples(), start=2):
+        if row.year >= CALIBRATION_FROM_YEAR:
+            raise TargetsError(f"{path}: line {i} ({row.indicator}): year: hindcast figures are before "
+                               f"{CALIBRATION_FROM_YEAR}, got {row.year} (later figures are calibration targets)")
+    return df
+
+
+def check_calibration_years(targets: pd.DataFrame) -> None:
+    """Raise ``TargetsError`` if a target (a loaded table) is before ``CALIBRATION_FROM_YEAR``."""
+    early = targets[targets["year"] < CALIBRATION_FROM_YEAR]
+    if len(early):
+        names = ", ".join(early["indicator"].astype(str) + " " + early["year"].astype(str))
+        raise TargetsError(f"calibration targets are from {CALIBRATION_FROM_YEAR} on; got {len(early)} earlier: {names}")
+
+
+def read_figures(path: Path, kind: str = "targets") -> pd.DataFrame:
+    """Read and check a file of published figures (``kind``: targets or hindcast), any years. Raises ``TargetsError``."""
     if not path.is_file():
-        raise TargetsError(f"{path}: targets file not found")
+        raise TargetsError(f"{path}: {kind} file not found")
     try:
         df = pd.read_csv(path)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
@@ -54,7 +92,7 @@ def load_targets(path: str | Path | None = None) -> pd.DataFrame:
     if missing:
         raise TargetsError(f"{path}: missing column(s) {', '.join(missing)} (expected {', '.join(REQUIRED)})")
     if df.empty:
-        raise TargetsError(f"{path}: no targets")
+        raise TargetsError(f"{path}: no figures")
     for i, row in enumerate(df.itertuples(), start=2):  # line numbers as in an editor (header is line 1)
         where = f"{path}: line {i} ({row.indicator})"
         for col in ("year", "value", "tolerance"):

@@ -5,6 +5,10 @@ interval (t-based, as in ``summary.csv``), the tolerance and the acceptable rang
 the simulated mean lies within it; plus the average relative difference |sim - obs| / obs over
 all targets (the error metric of Flee-style validation). ``resettle validate`` prints this,
 writes ``validation.csv`` and draws ``validation.png`` (simulated against observed by year).
+
+The hindcast (``hindcast``, ``resettle validate --hindcast``) runs the same replay and the same
+table against the figures before 2020 in ``sim/data/hindcast.csv``, which calibration never sees:
+``hindcast.csv``, ``hindcast.png`` and ``hindcast.md`` (the table as the docs show it).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from sim.scenario import Scenario, load_scenario
 
 VALIDATION_SEED = 20251231  # default base seed: other random streams than the calibration's (history.yaml's seed)
 VALIDATION_POPULATION, VALIDATION_REPLICATES = 5000, 10  # default run size: CIs of about a point on shares
+# run size of the hindcast table in docs/validation.md: about 15 s on one core, CIs of about half a point on shares
+HINDCAST_POPULATION, HINDCAST_REPLICATES = 20000, 10
 
 
 @dataclass
@@ -36,16 +42,20 @@ class Validation:
     seconds: float
     replicates: int
     population: int
+    name: str = "validation"  # file stem: validation or hindcast
 
     @property
     def mean_relative_difference(self) -> float:
         return float(self.table["relative_difference"].mean())
 
     def write(self, out_dir: str | Path) -> Path:
-        """validation.csv and validation.png in ``out_dir`` (atomic writes)."""
+        """<name>.csv and <name>.png in ``out_dir`` (atomic writes); the hindcast also <name>.md."""
         out = Path(out_dir)
-        store.write_csv(out / "validation.csv", self.table)
-        figure(self.table, out / "validation.png")
+        store.write_csv(out / f"{self.name}.csv", self.table)
+        figure(self.table, out / f"{self.name}.png")
+        if self.name == "hindcast":
+            with store.atomic_path(out / f"{self.name}.md") as tmp:
+                tmp.write_text(markdown_table(self.table), encoding="utf-8")
         return out
 
 
@@ -58,14 +68,36 @@ def validate(targets: str | Path | pd.DataFrame | None = None, scenario: str | P
     ``seed``: base seed of the replicates (default ``VALIDATION_SEED``, not the calibration's).
     """
     t = targets if isinstance(targets, pd.DataFrame) else tg.load_targets(targets)
+    return replay(t, scenario, population=population, replicates=replicates, seed=seed, workers=workers,
+                  progress=progress)
+
+
+def hindcast(figures: str | Path | pd.DataFrame | None = None, scenario: str | Path | Scenario | None = None, *,
+             population: int = HINDCAST_POPULATION, replicates: int = HINDCAST_REPLICATES,
+             seed: int | None = None, workers: int = 1, progress: bool = True) -> Validation:
+    """The replay with the current parameters held against the figures before 2020 (``sim/data/hindcast.csv``).
+
+    The same replay and table as ``validate``; the figures are validation only (calibration refuses them).
+    """
+    t = figures if isinstance(figures, pd.DataFrame) else tg.load_hindcast(figures)
+    return replay(t, scenario, population=population, replicates=replicates, seed=seed, workers=workers,
+                  progress=progress, name="hindcast")
+
+
+def replay(t: pd.DataFrame, scenario: str | Path | Scenario | None = None, *, population: int, replicates: int,
+           seed: int | None = None, workers: int = 1, progress: bool = True, name: str = "validation") -> Validation:
+    """Run the history replay up to the last June the figures ``t`` need and tabulate the fit."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or HISTORY)
     last = max(tg.years_needed(t))
     months = months_between(parse_year_month(sc.start), (last, MID_YEAR_MONTH)) + 1
+    if months < 1 or min(tg.years_needed(t)) < parse_year_month(sc.start)[0]:
+        raise tg.TargetsError(f"figures from {min(tg.years_needed(t))} to {last}: the replay ({sc.name}) records "
+                              f"from {sc.start} on")
     seed = VALIDATION_SEED if seed is None else seed
     result = run_scenario(sc, replicates=replicates, seed=seed, workers=workers, population=population,
                           months=months, progress=progress)
     sims = tg.extract(result.records, result.scenario.start, t)  # (replicates, targets)
-    return Validation(fit_table(sims, t), result.seconds, replicates, population)
+    return Validation(fit_table(sims, t), result.seconds, replicates, population, name)
 
 
 def fit_table(sims: np.ndarray, t: pd.DataFrame) -> pd.DataFrame:
@@ -78,10 +110,26 @@ def fit_table(sims: np.ndarray, t: pd.DataFrame) -> pd.DataFrame:
     factor = (t["tolerance_kind"] == "factor").to_numpy()
     z = tg.standardised(mean, t)
     return pd.DataFrame({
-        "target": t["target"], "indicator": t["indicator"], "year": t["year"], "unit": t["unit"],
-        "observed": obs, "simulated": mean, "ci_low": mean - half, "ci_high": mean + half,
+        "target": t["target"], "indicator": t["indicator"], "year": t["year"], "group": t["group"], "unit": t["unit"],
+        "observed": obs, "simulated": mean, "difference": mean - obs, "ci_low": mean - half, "ci_high": mean + half,
         "tolerance": tol, "tolerance_kind": t["tolerance_kind"],
         "accept_low": np.where(factor, obs / tol, obs - tol), "accept_high": np.where(factor, obs * tol, obs + tol),
         "within": np.abs(z) <= 1, "standardised": z, "relative_difference": tg.relative_difference(mean, t),
         "source": t["source"],
     })
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """The fit table as a Markdown table (docs/validation.md's hindcast block)."""
+    lines = ["| figure | year | group | published | model (95% CI) | difference | tolerance | within |",
+             "|---|---:|---|---:|---|---:|---:|---|"]
+    for r in table.itertuples():
+        tol = f"x/{r.tolerance:g}" if r.tolerance_kind == "factor" else f"+/-{r.tolerance:g}"
+        group = str(r.group).replace("|", "/")
+        lines.append(f"| {r.indicator} | {r.year} | {group} | {r.observed:.1f} | {r.simulated:.1f} "
+                     f"[{r.ci_low:.1f}, {r.ci_high:.1f}] | {r.difference:+.1f} | {tol} | {'yes' if r.within else 'no'} |")
+    n = len(table)
+    lines.append("")
+    lines.append(f"Within tolerance: {int(table['within'].sum())} of {n}; average relative difference "
+                 f"{float(table['relative_difference'].mean()):.3f}.")
+    return "\n".join(lines) + "\n"
