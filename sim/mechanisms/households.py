@@ -429,7 +429,8 @@ def form_at_arrival(s: State, idx: np.ndarray, p: Any, rng: np.random.Generator,
                 s.arrival_month[mn] = s.arrival_month[w]
                 couple(s, int(w), int(mn))
         adults = rows[(ages >= PARTNER_MIN_AGE) & (ages < ELDER_AGE) & (s.relation[rows] == HEAD)]
-        elders = rows[(ages >= ELDER_AGE) & (rng.random(rows.size) < p.elder_with_family_share)]
+        alone = (s.relation[rows] == HEAD) & (s.partner[rows] == NO_ROW)  # an elder who came with no one of their own
+        elders = rows[(ages >= ELDER_AGE) & alone & (rng.random(rows.size) < p.elder_with_family_share)]
         for e in elders:
             if adults.size:
                 h = adults[rng.integers(adults.size)]
