@@ -34,6 +34,7 @@ from types import ModuleType
 import numpy as np
 
 from sim import catalogue, codes, indicators, population
+from sim.declare import OWN_ROW
 from sim.mechanisms import MECHANISMS
 from sim.params import PARAMS, Param
 from sim.state import COLUMNS
@@ -107,7 +108,9 @@ def columns_table() -> str:
 
 def _initial(dtype: type, initial: float, doc: str) -> str:
     """A column's initial value as a reader knows it: a code's name, NEVER, True/False or a number."""
-    code = re.match(r"code: (\w+)", doc)
+    if initial == OWN_ROW:  # each row's own index (households: a settler is their own household's head)
+        return "own row"
+    code = re.match(r"code: ([A-Z][A-Z_]*)\b", doc)  # a code list in sim.codes (else the number)
     if code:
         return f"`{getattr(codes, code.group(1))[int(initial)]}`"
     if initial == codes.NEVER:
