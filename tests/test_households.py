@@ -98,7 +98,7 @@ def test_the_settler_disregard_applies_within_the_protection_period(make_state, 
     """A wage just above the standard disqualifies under the general rule, not with the settler disregard."""
     p = params.replace(benefit_takeup=1.0, settler_earnings_disregard=0.5, mainstream_earnings_disregard=0.0)
     wage = 1.2 * p.livelihood_standard_10k_krw * 2 ** p.household_scale_elasticity
-    s, heads, members = two_person_households(make_state, 100, wage)
+    s, _, _ = two_person_households(make_state, 100, wage)
     s.protection_until[:50] = 10  # the first 50 households are within their protection period
     s.protection_until[100:150] = 10
     money.step(s, p, rng, clock(0))

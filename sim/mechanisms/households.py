@@ -111,8 +111,8 @@ DECLARATION = Mechanism(
     reads=("status", "labour", "female", "birth_month", "defector", "reunion_month"),
     writes=("household_head", "relation", "partner", "outside_partner", "household_size", "household_event",
             "children", "youngest_child_birth_month", "lives_alone", "lone_parent", "status", "exit_month", "cash",
-            "debt", "arrival_month", "birth_month", "female", "defector", "labour", "dialect", "education", "trauma",
-            "health_limit", "productivity", "satisfaction_propensity", "trust"),
+            "debt", "arrival_month", "birth_month", "female", "defector", "labour", "dialect", "education", "north_occupation",
+            "trauma", "health_limit", "productivity", "satisfaction_propensity", "trust"),
     params=(
         behaviour("child_with_mother_share", 0.9, "share of arriving children under 18", 0, 1,
                   "assumption: 3% of settler youth live alone and 53% with one parent (KHF via VOA 2013)"),

@@ -16,15 +16,19 @@ Assumptions and sources:
   whose medical cover has ended. The same scale sets the livelihood standard: the Ministry of Health and
   Welfare's 2024 standard median income by household size (1: 222.8, 2: 368.3, 3: 471.5, 4: 573.0 10k KRW)
   rises as size ** 0.7.
-* Livelihood benefit (National Basic Livelihood Security), **assessed per household**: paid as the gap
-  between the household's standard (``livelihood_standard_10k_krw`` x the scale) and its recognised income
+* Livelihood benefit (National Basic Livelihood Security), **assessed per household**: a household whose
+  recognised income is below ``nbls_threshold_ratio`` x its standard receives the system's benefits (the
+  housing benefit's threshold, 48% of the standard median income, against the livelihood benefit's 32%) and
+  counts as a recipient, as the official figure counts recipients of any of them; the livelihood part, paid
+  in cash, is the gap between the household's standard (``livelihood_standard_10k_krw`` x the scale) and its
+  recognised income
   (earnings less a disregard: ``settler_earnings_disregard`` while a member is within the protection
   period, ``mainstream_earnings_disregard`` after, the general system's rule) to households with a
   member who cannot be expected to work (health limit, ``pension_age`` and over, a lone parent of children
   under 18) and to all in their first ``benefit_grace_months`` after Hanawon (2005 rule); take-up is not
   automatic. When the grace period ends, a household expected to work does not lose the benefit at once:
   it stays on as a conditional recipient (self-sufficiency work, as the National Basic Livelihood
-  Security rules have it) until its recognised income passes the standard or it leaves at
+  Security rules have it) until its recognised income passes the threshold or it leaves at
   ``conditional_exit_rate`` a month (assumption), so receipt falls gradually. Every member of a recipient
   household is a recipient, as the official figure counts them.
 * A shortfall is borrowed (debt); a share of cash goes to repay debt (broker debts too).
@@ -104,6 +108,9 @@ DECLARATION = Mechanism(
     params=(
         behaviour("livelihood_standard_10k_krw", 71.3, "10k KRW per month", 30, 150,
                   "Ministry of Health and Welfare 2024 livelihood benefit standard for one person"),
+        behaviour("nbls_threshold_ratio", 1.5, "x the livelihood standard", 1, 2,
+                  "Ministry of Health and Welfare 2024: livelihood benefit below 32% of the standard median income, "
+                  "medical 40%, housing 48%; a recipient of any of them counts as a basic livelihood recipient"),
         behaviour("living_cost_10k_krw", 110, "10k KRW per month", 50, 250,
                   "assumption: about half the 2024 median income of a one-person household (222.8)"),
         behaviour("household_scale_elasticity", 0.7, "exponent of household size", 0, 1,
@@ -219,13 +226,15 @@ def household_budget(i, key, s, p, m, ctr):
     conditional = s.benefit[i] and not entitled
     if conditional:
         conditional = uniform_at(ctr, key, i, Slot.CONDITIONAL_EXIT) >= p.conditional_exit_rate
-    below_standard = recognised < standard
-    receiving = below_standard & ((s.benefit[i] & entitled) | conditional)
-    if below_standard and entitled and not receiving:  # take-up drawn only for the newly eligible
+    # the system's benefits (livelihood, medical, housing) have thresholds up to nbls_threshold_ratio x the
+    # livelihood standard: a household below it is a recipient; only the livelihood part is paid in cash
+    below_threshold = recognised < standard * p.nbls_threshold_ratio
+    receiving = below_threshold & ((s.benefit[i] & entitled) | conditional)
+    if below_threshold and entitled and not receiving:  # take-up drawn only for the newly eligible
         receiving = uniform_at(ctr, key, i, Slot.TAKEUP) < p.benefit_takeup
     s.benefit[i] = receiving
     income = (s.budget_income[i] + p.outside_partner_earnings_10k_krw * outside
-              + (standard - recognised) * receiving)
+              + max(0.0, standard - recognised) * receiving)
     costs = p.living_cost_10k_krw * scale + s.rent[i] + s.budget_costs[i]
     cash = s.cash[i] + income - costs
     debt = s.debt[i] + max(0.0, -cash)  # a shortfall is borrowed
