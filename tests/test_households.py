@@ -232,3 +232,21 @@ def test_hana_center_support_after_protection_keeps_check_ins_going():
         t = m.clock.month - 1
         counts.append(int(((t - m.state.last_contact) < 6).sum()))
     assert counts[1] > 2 * counts[0] + 20
+
+
+def test_some_children_reaching_school_leaving_age_go_to_university(make_state, clock, rng, params):
+    """A share university_entry_share study on (out of the labour market) and graduate with a tertiary degree."""
+    from sim.codes import EDUCATION_NAMES, INACTIVE
+    from sim.mechanisms import labour
+
+    n = 4000
+    p = params.replace(university_entry_share=0.3, university_years=4)
+    s = make_state(n)
+    s.birth_month[:] = -12 * p.school_leaving_age  # they reach school-leaving age this month
+    labour.step(s, p, rng, clock(0))
+    studying = s.studying_until == 48
+    # Binomial(4000, 0.3): sd 29; 5 sd
+    assert abs(studying.sum() - 0.3 * n) < 5 * 29
+    assert (s.labour[studying] == INACTIVE).all()
+    labour.step(s, p, rng, clock(48))
+    assert (s.education[studying] == EDUCATION_NAMES.index("tertiary")).all() and s.credentials[studying].all()

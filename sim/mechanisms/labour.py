@@ -2,6 +2,9 @@
 
 Assumptions and sources:
 
+* University (free until 35): a share ``university_entry_share`` of those reaching ``school_leaving_age``
+  in the South study ``university_years`` more, out of the labour market, and graduate with a tertiary
+  degree recognised in the South (assumption).
 * Only settlers past Hanawon and at least ``school_leaving_age`` take part (younger ones are
   in school: free schooling, policy_history.csv).
 * Participation: inactive settlers start looking at ``lf_entry_rate``, faster under money
@@ -97,6 +100,7 @@ class Slot(Slots):
     CHILDCARE = 10
     SECTOR = 11
     PART_TIME = 12
+    UNIVERSITY = 13
 
 
 @derived
@@ -142,12 +146,13 @@ DECLARATION = Mechanism(
         Column("training_left", np.int16, 0, "months of training left"),
         Column("credentials", np.bool_, False, "bool: holds a certificate recognised in the South"),
         Column("last_discrimination", np.int32, NEVER, "month index of the last discrimination event"),
+        Column("studying_until", np.int32, NEVER, "month index a university course ends (NEVER: none)"),
     ),
     reads=("status", "birth_month", "female", "youngest_child_birth_month", "health_limit", "depression",
            "money_stress", "stipend", "productivity", "sk_ties", "mentor_left", "incentive_per_month",
            "incentive_min_tenure", "incentive_until", "education", "north_occupation"),
     writes=("labour", "job_type", "wage", "tenure", "hours", "service_job", "experience", "training_offered",
-            "training_left", "credentials", "last_discrimination", "dialect"),
+            "training_left", "credentials", "last_discrimination", "dialect", "studying_until", "education"),
     ties=True,
     params=(
         policy("training_months", 6, "months", 1, 24, "assumption: a typical certificate course", integer=True,
@@ -169,6 +174,10 @@ DECLARATION = Mechanism(
                effect="campaigns and workplace training: fewer discrimination events", group="attitudes"),
         behaviour("school_leaving_age", 20, "years", 15, 30,
                   "assumption: free schooling until 35 (brief) keeps many young settlers in education", integer=True),
+        behaviour("university_entry_share", 0.3, "share of those reaching school-leaving age in the South", 0, 1,
+                  "assumption: university is free until 35 (brief); 64.2% of settler parents hope for a 4-year "
+                  "degree for their children (KHF 2018 via Yonhap), fewer enrol"),
+        behaviour("university_years", 4, "years", 2, 6, "assumption: a 4-year degree", integer=True),
         behaviour("wage_growth_per_year", 0.03, "per year", 0, 0.1,
                   "sk_general_wage.csv: 2012-2025 mean growth about 3.3% a year"),
         behaviour("lf_entry_rate", 0.10, "per month", 0.001, 1, "calibrated: inactive settlers starting to look",
@@ -338,6 +347,16 @@ def settler_month(i, key, s, p, m, ctr):
     if s.status[i] != IN_SK or s.labour[i] == HANAWON or s.birth_month[i] > m.born_by:
         return
     t = m.t
+    # university (free until 35): some reach school-leaving age and study on; they are out of the labour market
+    if s.studying_until[i] == NEVER and t - s.birth_month[i] == 12 * p.school_leaving_age:
+        if uniform_at(ctr, key, i, Slot.UNIVERSITY) < p.university_entry_share:
+            s.studying_until[i] = t + MONTHS_PER_YEAR * p.university_years
+    if s.studying_until[i] > t:
+        s.labour[i] = INACTIVE
+        return
+    if s.studying_until[i] == t:  # graduates hold a degree recognised in the South
+        s.education[i] = TERTIARY
+        s.credentials[i] = True
     depressed = s.depression[i] > p.depression_threshold
     stress = np.float64(s.money_stress[i])
     labour = s.labour[i]  # updated here, written back after the job search
