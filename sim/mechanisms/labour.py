@@ -348,9 +348,9 @@ def settler_month(i, key, s, p, m, ctr):
         return
     t = m.t
     # university (free until 35): some reach school-leaving age and study on; they are out of the labour market
-    if s.studying_until[i] == NEVER and t - s.birth_month[i] == 12 * p.school_leaving_age:
-        if uniform_at(ctr, key, i, Slot.UNIVERSITY) < p.university_entry_share:
-            s.studying_until[i] = t + MONTHS_PER_YEAR * p.university_years
+    if (s.studying_until[i] == NEVER and t - s.birth_month[i] == 12 * p.school_leaving_age
+            and uniform_at(ctr, key, i, Slot.UNIVERSITY) < p.university_entry_share):
+        s.studying_until[i] = t + MONTHS_PER_YEAR * p.university_years
     if s.studying_until[i] > t:
         s.labour[i] = INACTIVE
         return
