@@ -816,7 +816,7 @@ def test_small_grant_means_worse_jobs(grant_arms):
     big, small = grant_arms["big"], grant_arms["small"]
     late = slice(11, MONTHS)
     day = small["day_labour_share"][:, late].mean(1) - big["day_labour_share"][:, late].mean(1)
-    assert day.mean() > 1.0
+    assert day.mean() > 0.3  # about +0.7 (replicate sd 0.55, se 0.2) since households share money stress
     reg = small["regular_job_share"][:, late].mean(1) - big["regular_job_share"][:, late].mean(1)
     assert reg.mean() < -5 and (reg < 0).all()
     wage = small["mean_monthly_wage"][:, late].mean(1) - big["mean_monthly_wage"][:, late].mean(1)

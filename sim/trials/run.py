@@ -147,6 +147,22 @@ def _effect(measure: str, treated: np.ndarray, control: np.ndarray, before: np.n
     return float((treated.mean() - control.mean()) / pooled) if pooled > 0 else np.nan
 
 
+def _discontinuity(measure: str, values: np.ndarray, since_reform: np.ndarray, after: np.ndarray,
+                   before: np.ndarray) -> float:
+    """The jump at the reform date: y = a + jump x after + slope x months + slope' x months x after, by least
+    squares (``since_reform``: arrival month minus the reform's, per row); in points for shares."""
+    if measure not in ("pp_difference", "mean_difference"):
+        raise ValueError(f"a discontinuity estimates a difference, not {measure!r}")
+    if after.size < 2 or before.size < 2:
+        return np.nan
+    rows = np.concatenate([before, after])
+    x = since_reform[rows].astype(np.float64)
+    side = np.concatenate([np.zeros(before.size), np.ones(after.size)])
+    design = np.column_stack([np.ones(rows.size), side, x, x * side])
+    coef = np.linalg.lstsq(design, values[rows].astype(np.float64), rcond=None)[0]
+    return float(coef[1]) * (100 if measure == "pp_difference" else 1)
+
+
 def _measured(state: Any, rows: np.ndarray) -> np.ndarray:
     """Of ``rows``, those measured at a follow-up: still in South Korea and past Hanawon."""
     return rows[(state.status[rows] == IN_SK) & (state.labour[rows] != HANAWON)]
@@ -216,7 +232,10 @@ def _reform_replicate(trial: Trial, kwargs: dict[str, Any], seed: int) -> dict[s
             if female is not None:
                 a, b = a[s.female[a] == female], b[s.female[b] == female]
             a, b = _measured(s, a), _measured(s, b)
-            effects[(k, 0, name)] = _effect(o.measure, values[a], values[b], None)
+            if arms.estimator == "discontinuity":
+                effects[(k, 0, name)] = _discontinuity(o.measure, values, s.arrival_month - at["reform"], a, b)
+            else:
+                effects[(k, 0, name)] = _effect(o.measure, values[a], values[b], None)
     return {"effects": effects, "treated": int(after.size), "controls": int(before.size)}
 
 

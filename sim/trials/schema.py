@@ -22,7 +22,8 @@ A trial file looks like::
 
 or, for a quasi-experiment around a reform date, ``arms: {reform: 2005-01, before_from: 2002-01,
 after_to: 2009-12, survey: 2010-06}`` on a population-mode scenario: settlers who arrived before vs
-after the reform, surveyed at one calendar month. ``published`` is an estimate with its interval,
+after the reform, surveyed at one calendar month; ``estimator: discontinuity`` estimates the jump at the
+reform date with a linear trend in arrival date on each side, as a regression discontinuity does. ``published`` is an estimate with its interval,
 a ``sign`` (negative, positive, none, non_positive, non_negative) where that is all the study gives,
 or ``status: no lever`` / ``status: no outcome`` for a study the model cannot replicate (the row is
 kept, with the reason). Every problem is one ``TrialError`` line naming the file and the key.
@@ -109,6 +110,9 @@ class ReformArms(BaseModel):
     after_to: str
     survey: str
     eligible: list[Condition] = Field(default_factory=list)
+    # "difference": after minus before; "discontinuity": the jump at the reform date of a line in arrival date
+    # fitted on each side (a regression discontinuity: the trend in time since arrival is not the reform's effect)
+    estimator: Literal["difference", "discontinuity"] = "difference"
 
     @field_validator("reform", "before_from", "after_to", "survey", mode="before")
     @classmethod
