@@ -30,8 +30,6 @@ KNOWN_DISAGREEMENTS = {
                                                "years of payments is twice the meta-analysis's; at 12 months "
                                                "(wollburg2023) it agrees; not explained yet",
     ("krivet2008_vocational_training", 36, "all"): "observational study; the model's certificates add a point",
-    ("mansson2017_mentoring", 24, "female"): "the model's mentors help men and women alike (with credit and family "
-                                             "the women's +1.1 points, CI 0.2 to 1.9, no longer includes zero)",
 }
 
 

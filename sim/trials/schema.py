@@ -23,7 +23,8 @@ A trial file looks like::
 or, for a quasi-experiment around a reform date, ``arms: {reform: 2005-01, before_from: 2002-01,
 after_to: 2009-12, survey: 2010-06}`` on a population-mode scenario: settlers who arrived before vs
 after the reform, surveyed at one calendar month; ``estimator: discontinuity`` estimates the jump at the
-reform date with a linear trend in arrival date on each side, as a regression discontinuity does. ``published`` is an estimate with its interval,
+reform date with a linear trend in arrival date on each side, as a regression discontinuity does.
+``published`` is an estimate with its interval,
 a ``sign`` (negative, positive, none, non_positive, non_negative) where that is all the study gives,
 or ``status: no lever`` / ``status: no outcome`` for a study the model cannot replicate (the row is
 kept, with the reason). Every problem is one ``TrialError`` line naming the file and the key.
