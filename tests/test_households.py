@@ -79,7 +79,7 @@ def two_person_households(make_state, n: int, member_wage: float):
     return s, heads, members
 
 
-@pytest.mark.parametrize("member_wage", [50.0, 300.0])
+@pytest.mark.parametrize("member_wage", [50.0, 150.0, 300.0])
 def test_the_benefit_follows_household_income(make_state, clock, rng, params, member_wage):
     p = params.replace(benefit_takeup=1.0)
     s, heads, members = two_person_households(make_state, 200, member_wage)
@@ -89,15 +89,19 @@ def test_the_benefit_follows_household_income(make_state, clock, rng, params, me
     if recognised < standard:  # the gap to the two-person standard is paid, to the whole household
         assert s.benefit[heads].all() and s.benefit[members].all()
         np.testing.assert_allclose(s.household_income[heads], member_wage + standard - recognised, rtol=1e-5)
+    elif recognised < p.nbls_threshold_ratio * standard:  # a recipient (housing, medical) with no cash part
+        assert s.benefit[heads].all()
+        np.testing.assert_allclose(s.household_income[heads], member_wage, rtol=1e-6)
     else:  # the member's wage lifts the household above the standard: nobody receives it
         assert not s.benefit[heads].any() and not s.benefit[members].any()
         np.testing.assert_allclose(s.household_income[heads], member_wage, rtol=1e-6)
 
 
 def test_the_settler_disregard_applies_within_the_protection_period(make_state, clock, rng, params):
-    """A wage just above the standard disqualifies under the general rule, not with the settler disregard."""
+    """A wage just above the recipients' threshold disqualifies under the general rule, not with the settler
+    disregard."""
     p = params.replace(benefit_takeup=1.0, settler_earnings_disregard=0.5, mainstream_earnings_disregard=0.0)
-    wage = 1.2 * p.livelihood_standard_10k_krw * 2 ** p.household_scale_elasticity
+    wage = 1.2 * p.nbls_threshold_ratio * p.livelihood_standard_10k_krw * 2 ** p.household_scale_elasticity
     s, _, _ = two_person_households(make_state, 100, wage)
     s.protection_until[:50] = 10  # the first 50 households are within their protection period
     s.protection_until[100:150] = 10
