@@ -148,6 +148,7 @@ def build(mode: str, size: int, start_year: int, start_month: int, months: int,
     draw_background(state, kids, view, rng, (rng.random(kids.size) * oldest * MONTHS_PER_YEAR).astype(np.int64))
     state.debt[kids] = 0.0
     state.arrival_month[size + kid_mother.size:] = RESERVED
+    state.next_free_row = size + kid_mother.size  # free rows are handed out in order (households.free_rows)
     group = (arrival // MONTHS_PER_YEAR) if mode == "population" else np.zeros(size, dtype=np.int64)
     households.form_at_arrival(state, settlers, view, rng, group)
     state.household_head[kids] = state.household_head[kid_mother]

@@ -75,6 +75,7 @@ MOTHER_MAX_AGE_GAP = 45  # years: and at most this much (assumption)
 PARTNER_MAX_AGE_GAP = 15  # years: partners who arrive together differ by at most this much (assumption)
 MOTHER_MAX_AGE = 50  # years: mothers of arriving children are women aged 20-49 (assumption)
 PARTNER_ARRIVAL_MAX_AGE = 65  # years: men who may arrive with a partner are aged 20-64 (assumption)
+PAIRING_JITTER = 5  # years: partners who arrive together are paired by age give or take this (assumption)
 ELDER_AGE = 60  # years: settlers from this age may arrive with an adult child's household (the arrival table's band)
 # spare rows per settler-year simulated for births and relatives who join later: about 3x the births expected at the
 # default rates (births ~0.5 per 100 settler-years), so that running out is a rare event and is counted when it happens
@@ -230,10 +231,14 @@ def members_of(s: State, heads: np.ndarray) -> np.ndarray:
 
 
 def replace_departed_heads(s: State, t: int) -> None:
-    """Households whose head died or left: children under 18 follow a head who left alive; a new head takes over."""
-    head_status = s.status[s.household_head]
-    orphaned = np.flatnonzero((s.status == IN_SK) & (head_status != IN_SK) & (head_status != UNKNOWN)
-                              & (head_status != PENDING))
+    """Households whose head died or left last month (``exit_month``; a head out of contact stays head): children
+    under 18 follow a head who left alive; a new head takes over."""
+    departed = np.flatnonzero(s.exit_month == t - 1)
+    departed = departed[(s.household_head[departed] == departed) & (s.household_size[departed] > 1)]
+    if not departed.size:
+        return
+    orphaned = members_of(s, departed)
+    orphaned = orphaned[(s.status[orphaned] == IN_SK) & (orphaned != s.household_head[orphaned])]
     if not orphaned.size:
         return
     old_heads = s.household_head[orphaned]
@@ -266,7 +271,12 @@ def replace_departed_heads(s: State, t: int) -> None:
 
 def free_rows(s: State, k: int) -> np.ndarray:
     """Up to ``k`` rows kept free for births and relatives who join (fewer when the reserve runs out)."""
-    rows = np.flatnonzero(s.arrival_month == RESERVED)[:k]
+    start = getattr(s, "next_free_row", None)  # set by sim.population: free rows are used in order
+    if start is None:
+        rows = np.flatnonzero(s.arrival_month == RESERVED)[:k]
+    else:
+        rows = np.arange(start, min(start + k, s.n))
+        s.next_free_row = start + rows.size
     dropped = k - rows.size
     if dropped:
         s.dropped_events = getattr(s, "dropped_events", 0) + dropped
@@ -275,7 +285,8 @@ def free_rows(s: State, k: int) -> np.ndarray:
 
 def join_relatives(s: State, p: Any, rng: np.random.Generator, t: int) -> None:
     """Relatives brought from the North arrive in the household of the settler who sent for them (``reunion_month``)."""
-    sponsors = np.flatnonzero((s.reunion_month == t) & (s.status == IN_SK))
+    sponsors = np.flatnonzero(s.reunion_month == t)
+    sponsors = sponsors[s.status[sponsors] == IN_SK]
     if not sponsors.size:
         return
     rows = free_rows(s, sponsors.size)
@@ -297,8 +308,7 @@ def apply_events(s: State, p: Any, rng: np.random.Generator, t: int, events: np.
     give_birth(s, p, rng, t, events[kind == GIVE_BIRTH])
     for i in events[kind == SEPARATE]:
         separate(s, int(i))
-    for i in events[kind == LEAVE_HOME]:
-        move_out(s, int(i))
+    move_out(s, events[kind == LEAVE_HOME])
     form_partnerships(s, p, rng, events[kind == FORM_PARTNERSHIP])
 
 
@@ -349,8 +359,8 @@ def separate(s: State, i: int) -> None:
     s.partner[man] = NO_ROW
 
 
-def move_out(s: State, i: int) -> None:
-    """Adult child ``i`` sets up a household of their own (with nothing of the household's money)."""
+def move_out(s: State, i: int | np.ndarray) -> None:
+    """Adult child(ren) ``i`` set up households of their own (with nothing of the household's money)."""
     s.household_head[i] = i
     s.relation[i] = HEAD
 
@@ -364,33 +374,42 @@ def form_partnerships(s: State, p: Any, rng: np.random.Generator, seekers: np.nd
     men = seekers[with_settler & ~s.female[seekers]]
     men = men[rng.permutation(men.size)]
     pairs = min(women.size, men.size)
-    for w, mn in zip(women[:pairs], men[:pairs], strict=True):
-        couple(s, int(w), int(mn))
+    couple(s, women[:pairs], men[:pairs])
     outside = np.concatenate([seekers[~with_settler], women[pairs:], men[pairs:]])
-    for i in outside:
-        if s.relation[i] != HEAD:
-            move_out(s, int(i))
-        s.outside_partner[i] = True
+    move_out(s, outside[s.relation[outside] != HEAD])
+    s.outside_partner[outside] = True
 
 
-def couple(s: State, woman: int, man: int) -> None:
-    """Two settlers form a partnership; the woman's household takes in the man's (or the couple moves out)."""
-    if s.relation[woman] != HEAD:
-        move_out(s, woman)
-    if s.relation[man] == HEAD:  # his household joins hers
-        rows = members_of(s, np.array([man]))
-        s.household_head[rows] = woman
-        s.cash[woman] += s.cash[man]
-        s.debt[woman] += s.debt[man]
-        s.cash[man] = 0.0
-        s.debt[man] = 0.0
-    s.household_head[man] = woman
-    s.relation[man] = PARTNER
-    s.partner[woman] = man
-    s.partner[man] = woman
+def couple(s: State, women: np.ndarray, men: np.ndarray) -> None:
+    """Pairs of settlers form partnerships; each woman's household takes in the man's (a woman who is not a head
+    moves out first, so the couple sets up a household of its own). One pass over the rows for all pairs."""
+    if not women.size:
+        return
+    move_out(s, women[s.relation[women] != HEAD])
+    heads = s.relation[men] == HEAD
+    if heads.any():  # the men's households join the women's
+        new_head = np.full(s.n, NO_ROW, dtype=np.int64)
+        new_head[men[heads]] = women[heads]
+        moving = np.flatnonzero(new_head[s.household_head] != NO_ROW)
+        s.household_head[moving] = new_head[s.household_head[moving]]
+        s.cash[women[heads]] += s.cash[men[heads]]
+        s.debt[women[heads]] += s.debt[men[heads]]
+        s.cash[men[heads]] = 0.0
+        s.debt[men[heads]] = 0.0
+    s.household_head[men] = women
+    s.relation[men] = PARTNER
+    s.partner[women] = men
+    s.partner[men] = women
 
 
 # ---------------------------------------------------------------- arrival
+
+def join(s: State, rows: np.ndarray, heads: np.ndarray, relation: int) -> None:
+    """``rows`` join the households of ``heads`` at arrival, arriving with them."""
+    s.household_head[rows] = heads
+    s.relation[rows] = relation
+    s.arrival_month[rows] = s.arrival_month[heads]
+
 
 def form_at_arrival(s: State, idx: np.ndarray, p: Any, rng: np.random.Generator, group: np.ndarray) -> None:
     """Settlers ``idx`` who arrive in the same ``group`` (arrival year) form households (``p``: this module's view).
@@ -405,38 +424,39 @@ def form_at_arrival(s: State, idx: np.ndarray, p: Any, rng: np.random.Generator,
         in_g = group == g
         rows, ages = idx[in_g], age[in_g]
         fem = s.female[rows]
-        mothers = rows[fem & (ages >= FERTILE_AGES[0]) & (ages < MOTHER_MAX_AGE)]
-        mother_age = ages[fem & (ages >= FERTILE_AGES[0]) & (ages < MOTHER_MAX_AGE)]
-        children = rows[(ages < MINOR_AGE) & (rng.random(rows.size) < p.child_with_mother_share)]
-        for c in children:
-            c_age = (s.arrival_month[c] - s.birth_month[c]) // MONTHS_PER_YEAR
-            ok = np.flatnonzero((mother_age - c_age >= MOTHER_MIN_AGE_GAP) & (mother_age - c_age <= MOTHER_MAX_AGE_GAP))
-            if ok.size:
-                mother = mothers[ok[rng.integers(ok.size)]]
-                s.household_head[c] = mother
-                s.relation[c] = CHILD
-                s.arrival_month[c] = s.arrival_month[mother]
-        single_women = list(rows[fem & (ages >= PARTNER_MIN_AGE) & (s.household_head[rows] == rows)])
+        # children: a mother of the group whose age is 18-45 years above the child's, at random
+        is_mother = fem & (ages >= FERTILE_AGES[0]) & (ages < MOTHER_MAX_AGE)
+        order = np.argsort(ages[is_mother], kind="stable")
+        mothers, mother_age = rows[is_mother][order], ages[is_mother][order]
+        going = (ages < MINOR_AGE) & (rng.random(rows.size) < p.child_with_mother_share)
+        children, child_age = rows[going], ages[going]
+        lo = np.searchsorted(mother_age, child_age + MOTHER_MIN_AGE_GAP, side="left")
+        hi = np.searchsorted(mother_age, child_age + MOTHER_MAX_AGE_GAP, side="right")
+        has = hi > lo
+        pick = lo[has] + (rng.random(int(has.sum())) * (hi[has] - lo[has])).astype(np.int64)
+        join(s, children[has], mothers[pick], CHILD)
+        # men who arrive with a partner: paired with single women of the group by age rank (ages jittered so that
+        # the pairing is random among women of similar age), no pair more than PARTNER_MAX_AGE_GAP years apart
+        single = rows[fem & (ages >= PARTNER_MIN_AGE) & (s.household_head[rows] == rows)]
         with_partner = rng.random(rows.size) < p.arrive_with_partner_share
         men = rows[~fem & (ages >= PARTNER_MIN_AGE) & (ages < PARTNER_ARRIVAL_MAX_AGE) & with_partner]
-        for mn in men:
-            m_age = (s.arrival_month[mn] - s.birth_month[mn]) // MONTHS_PER_YEAR
-            near = [w for w in single_women
-                    if abs((s.arrival_month[w] - s.birth_month[w]) // MONTHS_PER_YEAR - m_age) <= PARTNER_MAX_AGE_GAP]
-            if near:
-                w = near[rng.integers(len(near))]
-                single_women.remove(w)
-                s.arrival_month[mn] = s.arrival_month[w]
-                couple(s, int(w), int(mn))
+        if men.size and single.size:
+            def jittered(r: np.ndarray) -> np.ndarray:
+                return age[np.searchsorted(idx, r)] + rng.uniform(-PAIRING_JITTER, PAIRING_JITTER, r.size)
+            men, single = men[np.argsort(jittered(men))], single[np.argsort(jittered(single))]
+            men = men[:single.size]
+            women = single[(np.arange(men.size) * single.size) // max(men.size, 1)]  # by rank, without replacement
+            age_of = (s.arrival_month - s.birth_month) // MONTHS_PER_YEAR
+            near = np.abs(age_of[women] - age_of[men]) <= PARTNER_MAX_AGE_GAP
+            women, men = women[near], men[near]
+            s.arrival_month[men] = s.arrival_month[women]
+            couple(s, women, men)
+        # elders who came alone: with the household of an adult of the group, at random
         adults = rows[(ages >= PARTNER_MIN_AGE) & (ages < ELDER_AGE) & (s.relation[rows] == HEAD)]
-        alone = (s.relation[rows] == HEAD) & (s.partner[rows] == NO_ROW)  # an elder who came with no one of their own
+        alone = (s.relation[rows] == HEAD) & (s.partner[rows] == NO_ROW)
         elders = rows[(ages >= ELDER_AGE) & alone & (rng.random(rows.size) < p.elder_with_family_share)]
-        for e in elders:
-            if adults.size:
-                h = adults[rng.integers(adults.size)]
-                s.household_head[e] = h
-                s.relation[e] = PARENT
-                s.arrival_month[e] = s.arrival_month[h]
+        if adults.size and elders.size:
+            join(s, elders, adults[rng.integers(0, adults.size, elders.size)], PARENT)
     heads = s.household_head[idx]  # a household's debts and money are kept on its head's row
     debt = s.debt[idx].copy()
     s.debt[idx] = 0.0

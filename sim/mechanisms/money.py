@@ -77,6 +77,16 @@ def benefit_grace_from_arrival(p: Any) -> float:
     return p.benefit_grace_months + hanawon_months(p)
 
 
+MAX_TABLED_SIZE = 20  # persons: the scale is tabled up to this household size (larger ones use its value)
+
+
+@derived
+def household_scale_by_size(p: Any) -> np.ndarray:
+    """the household scale size ** household_scale_elasticity for sizes 0..MAX_TABLED_SIZE (a table: kernels look
+    it up rather than take a power per household)"""
+    return np.arange(MAX_TABLED_SIZE + 1, dtype=np.float64) ** p.household_scale_elasticity
+
+
 DECLARATION = Mechanism(
     name="money",
     owns=(
@@ -151,7 +161,7 @@ DECLARATION = Mechanism(
                group="services"),
     ),
     uses=("school_leaving_age", "carer_max_age", "outside_partner_earnings_10k_krw"),
-    derived=(benefit_grace_from_arrival,),
+    derived=(benefit_grace_from_arrival, household_scale_by_size),
     slots=Slot,
 )
 step = engine.stepper(DECLARATION)  # one month on a state: for tests and scripts
@@ -216,7 +226,7 @@ def household_budget(i, key, s, p, m, ctr):
         return
     outside = s.outside_partner[i]
     size = s.budget_members[i] + outside
-    scale = np.float64(size) ** p.household_scale_elasticity
+    scale = p.household_scale_by_size[min(size, MAX_TABLED_SIZE)]
     standard = p.livelihood_standard_10k_krw * scale
     earnings = s.budget_earnings[i] + p.outside_partner_earnings_10k_krw * outside
     disregard = p.settler_earnings_disregard if s.budget_protected[i] else p.mainstream_earnings_disregard
