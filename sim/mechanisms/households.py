@@ -53,10 +53,8 @@ from sim.codes import (
     NO_ROW,
     PARENT,
     PARTNER,
-    PENDING,
     RESERVED,
     RETURNED_NORTH,
-    UNKNOWN,
 )
 from sim.declare import OWN_ROW, Column, Mechanism, Slots, behaviour, rule
 from sim.kernel_random import uniform_at
