@@ -101,7 +101,8 @@ DECLARATION = Mechanism(
         Column("last_remittance", np.int32, NEVER, "month index of the last transfer to the North"),
         Column("remitted", np.float32, 0.0, "10k KRW paid this month for transfers to the North, fees included"),
     ),
-    reads=("status", "labour", "birth_month", "income", "cash", "debt", "family_north", "family_worry", "household_head",
+    reads=("status", "defector", "labour", "birth_month", "income", "cash", "debt", "family_north", "family_worry",
+           "household_head",
            "reunion_month", "reunions", "last_remittance", "remitted"),
     writes=("cash", "debt", "family_north", "family_worry", "reunion_month", "reunions", "last_remittance",
             "remitted"),
@@ -171,8 +172,8 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
 @rule
 def settler_month(i, key, s, p, m, ctr):
     """Settler ``i``: family drawn on arrival; a relative arriving; remittance; paying a broker; worry."""
-    if s.status[i] != IN_SK:
-        return
+    if s.status[i] != IN_SK or not s.defector[i]:
+        return  # children born outside the North have no family there of their own
     t = m.t
     if s.family_north[i] == UNDRAWN:
         relatives = 0

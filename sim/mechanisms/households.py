@@ -57,6 +57,7 @@ from sim.codes import (
     RETURNED_NORTH,
 )
 from sim.declare import OWN_ROW, Column, Mechanism, Slots, behaviour, rule
+from sim.jit import kernel
 from sim.kernel_random import uniform_at
 
 if TYPE_CHECKING:
@@ -160,11 +161,7 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     events = np.flatnonzero(s.household_event)
     if events.size:
         apply_events(s, p, run.rng, t, events)
-    s.household_size[:] = 0
-    s.children[:] = 0
-    s.youngest_child_birth_month[:] = NEVER
-    run.each(count_members, s, p, m, key=engine.NO_DRAWS)
-    run.each(share_with_members, s, p, m, key=engine.NO_DRAWS)
+    sum_up(run.view(s), t)
 
 
 # ---------------------------------------------------------------- monthly passes
@@ -193,30 +190,34 @@ def draw_event(i, key, s, p, m, ctr):
         s.household_event[i] = LEAVE_HOME
 
 
-@rule
-def count_members(i, key, s, p, m, ctr):
-    """Settler ``i`` is counted in their household: its size, its children under 18 and the youngest's birth."""
-    if s.status[i] != IN_SK:
-        return
-    h = s.household_head[i]
-    s.household_size[h] += 1
-    if s.relation[i] == CHILD and m.t - s.birth_month[i] < 12 * MINOR_AGE:
-        s.children[h] += 1
-        s.youngest_child_birth_month[h] = max(s.youngest_child_birth_month[h], s.birth_month[i])
-
-
-@rule
-def share_with_members(i, key, s, p, m, ctr):
-    """Settler ``i`` takes the household's derived traits: a partner shares the children, everyone the size."""
-    if s.status[i] != IN_SK:
-        return
-    h = s.household_head[i]
-    if s.relation[i] == PARTNER:
-        s.children[i] = s.children[h]
-        s.youngest_child_birth_month[i] = s.youngest_child_birth_month[h]
-    s.lives_alone[i] = s.household_size[h] == 1 and not s.outside_partner[h]
-    partnered = s.partner[h] != NO_ROW or s.outside_partner[h]
-    s.lone_parent[i] = i == h and s.children[h] > 0 and not partnered
+@kernel
+def sum_up(s, t):
+    """Each household's size, children under 18 and youngest child's birth month (on the head, shared with a
+    partner), and who lives alone or is a lone parent, from the members in South Korea. Population-level work
+    (sums over households), so one compiled call on both the engine and the per-agent path."""
+    n = s.status.size
+    for i in range(n):
+        s.household_size[i] = 0
+        s.children[i] = 0
+        s.youngest_child_birth_month[i] = NEVER
+    for i in range(n):
+        if s.status[i] != IN_SK:
+            continue
+        h = s.household_head[i]
+        s.household_size[h] += 1
+        if s.relation[i] == CHILD and t - s.birth_month[i] < 12 * MINOR_AGE:
+            s.children[h] += 1
+            s.youngest_child_birth_month[h] = max(s.youngest_child_birth_month[h], s.birth_month[i])
+    for i in range(n):
+        if s.status[i] != IN_SK:
+            continue
+        h = s.household_head[i]
+        if s.relation[i] == PARTNER:
+            s.children[i] = s.children[h]
+            s.youngest_child_birth_month[i] = s.youngest_child_birth_month[h]
+        s.lives_alone[i] = s.household_size[h] == 1 and not s.outside_partner[h]
+        partnered = s.partner[h] != NO_ROW or s.outside_partner[h]
+        s.lone_parent[i] = i == h and s.children[h] > 0 and not partnered
 
 
 # ---------------------------------------------------------------- events (few rows a month: numpy)
