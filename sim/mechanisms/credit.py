@@ -30,7 +30,8 @@ Assumptions and sources:
   ``literacy_months`` after arrival; a mentor (``mentor_left > 0``) lowers them by
   ``mentor_literacy_effect`` while the mentorship lasts (Bank of Korea 2018: arrears fall with credit
   experience three times faster among settlers; the study recommends credit education early).
-* Only settlers with a budget (as in money: past Hanawon, at least ``school_leaving_age``) pay interest.
+* Debts are the household's (``sim.mechanisms.households``): interest, arrears and default are the head's,
+  past Hanawon.
 """
 
 from __future__ import annotations
@@ -132,19 +133,17 @@ DECLARATION = Mechanism(
         behaviour("mentor_literacy_effect", 0.2, "share fewer missed payments while mentored", 0, 1,
                   "assumption: mentors help with bureaucracy and money matters (BRIEF; interventions.csv)"),
     ),
-    uses=("school_leaving_age",),
     derived=(informal_monthly_rate, formal_monthly_rate, default_bar_months, literacy_from_arrival),
     slots=Slot,
 )
 step = engine.stepper(DECLARATION)  # one month on a state: for tests and scripts
 
-Month = collections.namedtuple("Month", ["t", "born_by"])  # model month; latest birth month of those with a budget
+Month = collections.namedtuple("Month", ["t"])  # model month
 
 
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
-    """One month of credit for every settler with a budget (as in money)."""
-    t = clock.month
-    run.each(settler_month, s, p, Month(t, t - 12 * p.school_leaving_age))
+    """One month of credit for every household (its head)."""
+    run.each(settler_month, s, p, Month(clock.month))
 
 
 @rule
