@@ -13,7 +13,7 @@ import pytest
 
 from sim.codes import NEVER
 from sim.engine import param_view
-from sim.mechanisms import credit
+from sim.mechanisms import credit, money
 from sim.model import ResettlementModel
 from sim.state import IN_SK
 
@@ -72,7 +72,7 @@ def test_default_happens_only_under_money_stress(make_state, clock, rng, params)
     assert defaulted[stressed].mean() > 0.1
 
 
-def test_a_default_writes_off_debt_raises_stress_and_bars_formal_credit(make_state, clock, rng, params):
+def test_a_default_writes_off_debt_and_bars_formal_credit(make_state, clock, rng, params):
     p = params.replace(missed_payment_rate=1.0, default_arrears_months=1, informal_interest_rate=0.0,
                        formal_interest_rate=0.0)
     s = make_state(2, debt=1000.0, money_stress=[1.0, 0.5], microloan=1)
@@ -81,17 +81,26 @@ def test_a_default_writes_off_debt_raises_stress_and_bars_formal_credit(make_sta
     credit.step(s, p, rng, clock(0))
     assert s.last_default[0] == 0 and s.last_default[1] == NEVER
     assert s.debt[0] == pytest.approx(1000 * (1 - p.default_writeoff_share))
-    assert s.money_stress[0] == 1.0  # capped at 1
-    # the next months: stress stays raised for default_stress_months, and the microloan line is barred
+    # the next months (stress below the arrears threshold: no new default): the microloan line is barred
     s.money_stress[0] = 0.3
     s.formal_debt[0] = 0.0
     credit.step(s, p, rng, clock(1))
-    assert s.money_stress[0] == pytest.approx(0.3 + p.default_stress_rise)
     assert s.formal_debt[0] == 0.0  # barred: no refinancing
-    s.money_stress[0] = 0.3
     credit.step(s, p, rng, clock(p.default_bar_years * 12))  # the bar has ended
     assert s.formal_debt[0] == pytest.approx(s.debt[0])
-    assert s.money_stress[0] == pytest.approx(0.3)
+
+
+def test_a_default_raises_the_households_money_stress_for_months(make_state, clock, rng, params):
+    """Money adds default_stress_rise for default_stress_months after a default, for every member."""
+    s = make_state(4, cash=100000.0)  # rich: no stress of their own
+    s.household_head[1], s.relation[1] = 0, 1  # row 1 is a member of row 0's household
+    s.last_default[0] = 0  # household 0 defaulted in month 0; household 2 (rows 2, 3 alone) never
+    money.step(s, params, rng, clock(1))
+    base = s.money_stress[2]
+    assert s.money_stress[0] == pytest.approx(min(1.0, base + params.default_stress_rise), abs=1e-6)
+    assert s.money_stress[1] == s.money_stress[0]  # shared with the member
+    money.step(s, params, rng, clock(params.default_stress_months + 1))  # the months are over
+    assert s.money_stress[0] == pytest.approx(s.money_stress[2], abs=1e-6)
 
 
 def test_hanawon_and_mentors_lower_missed_payments(make_state, clock, rng, params):

@@ -19,7 +19,8 @@ Assumptions and sources:
   are current (arrears back to 0). After ``default_arrears_months`` months behind in a row
   (the Bank of Korea's definition of default: 90 days overdue) the settler defaults: a share
   ``default_writeoff_share`` of the debt is written off (debt adjustment; assumption), money stress
-  rises by ``default_stress_rise`` for ``default_stress_months`` (collection; assumption) and formal
+  rises by ``default_stress_rise`` for ``default_stress_months`` (collection; assumption; added by the money
+  mechanism to the household's money stress, so every member feels it) and formal
   credit is barred for ``default_bar_years`` (assumption: credit records keep defaulters from banks
   for years). Settlers default about twice as often as matched South Koreans (Bank of Korea 2018:
   0.39 against 0.18 defaults per person, 2017).
@@ -97,7 +98,7 @@ DECLARATION = Mechanism(
     ),
     reads=("status", "labour", "birth_month", "arrival_month", "mentor_left", "debt", "money_stress", "household_head",
            "formal_debt", "arrears", "last_default", "microloan"),
-    writes=("debt", "money_stress", "formal_debt", "arrears", "last_default", "microloan"),
+    writes=("debt", "formal_debt", "arrears", "last_default", "microloan"),
     params=(
         behaviour("informal_interest_rate", 0.15, "per year", 0, 0.6,
                   "assumption below the legal maximum of 20% a year (FSC 2021); Bank of Korea 2018: settlers take "
@@ -182,5 +183,3 @@ def settler_month(i, key, s, p, m, ctr):
             s.arrears[i] = 0
         s.debt[h] = debt
         s.formal_debt[h] = formal
-    if t - np.int64(s.last_default[i]) < p.default_stress_months:
-        s.money_stress[h] = min(1.0, s.money_stress[h] + p.default_stress_rise)

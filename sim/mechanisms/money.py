@@ -43,6 +43,8 @@ Assumptions and sources:
   changes nothing by itself: it drives job urgency, depression and satisfaction (FORUM-ASIA 2008: the cut
   left settlers with too little to live on). The flow part makes a transfer felt while it is paid and not
   after (Wollburg et al. 2023: d -0.10 during cash programmes, -0.05 and not significant 2-9 years after).
+  A default on the household's debts (``sim.mechanisms.credit``) adds ``default_stress_rise`` for
+  ``default_stress_months``.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ DECLARATION = Mechanism(
     reads=("status", "labour", "birth_month", "arrival_month", "health_limit", "lone_parent", "tenure",
            "wage", "stipend", "rent", "grant_instalment", "incentive_per_month", "incentive_min_tenure",
            "incentive_until", "savings_until", "savings_match_max", "medical_until", "protection_until",
-           "household_head", "outside_partner"),
+           "household_head", "outside_partner", "last_default"),
     writes=("grant_left", "savings", "benefit", "cash", "debt", "income", "household_income", "spending",
             "money_stress", "budget_members", "budget_income", "budget_earnings", "budget_costs", "budget_savings",
             "budget_entitled", "budget_protected"),
@@ -160,7 +162,8 @@ DECLARATION = Mechanism(
                effect="share of earnings ignored after the protection period (the move into mainstream welfare)",
                group="services"),
     ),
-    uses=("school_leaving_age", "carer_max_age", "outside_partner_earnings_10k_krw"),
+    uses=("school_leaving_age", "carer_max_age", "outside_partner_earnings_10k_krw", "default_stress_rise",
+          "default_stress_months"),
     derived=(benefit_grace_from_arrival, household_scale_by_size),
     slots=Slot,
 )
@@ -259,7 +262,9 @@ def household_budget(i, key, s, p, m, ctr):
     wealth = s.cash[i] + s.budget_savings[i] - s.debt[i]  # the matched accounts are the household's own money
     buffer_stress = min(1.0, max(0.0, 1 - wealth / (p.stress_buffer_months * costs)))
     shortfall = min(1.0, max(0.0, 1 - income / costs))
-    s.money_stress[i] = p.money_stress_flow_weight * shortfall + (1 - p.money_stress_flow_weight) * buffer_stress
+    stress = p.money_stress_flow_weight * shortfall + (1 - p.money_stress_flow_weight) * buffer_stress
+    # a default (sim.mechanisms.credit) weighs on the household for months: collection, a closed credit line
+    s.money_stress[i] = min(1.0, stress + p.default_stress_rise * (m.t - np.int64(s.last_default[i]) < p.default_stress_months))
 
 
 @rule
