@@ -79,7 +79,6 @@ ELDER_AGE = 60  # years: settlers from this age may arrive with an adult child's
 # spare rows per settler-year simulated for births and relatives who join later: about 3x the births expected at the
 # default rates (births ~0.5 per 100 settler-years), so that running out is a rare event and is counted when it happens
 RESERVE_ROWS_PER_SETTLER_YEAR = 0.02
-ALIVE_AWAY = (ABROAD, LEFT, RETURNED_NORTH)  # statuses of a head who left alive (children under 18 go too)
 
 
 class Slot(Slots):
@@ -194,69 +193,86 @@ def draw_event(i, key, s, p, m, ctr):
 def sum_up(s, t):
     """Each household's size, children under 18 and youngest child's birth month (on the head, shared with a
     partner), and who lives alone or is a lone parent, from the members in South Korea. Population-level work
-    (sums over households), so one compiled call on both the engine and the per-agent path."""
+    (sums over households), so one compiled call on both the engine and the per-agent path. The sums are
+    written without branches (a row not counted adds 0): data-dependent branches cost more than the adds."""
     n = s.status.size
     for i in range(n):
         s.household_size[i] = 0
         s.children[i] = 0
         s.youngest_child_birth_month[i] = NEVER
     for i in range(n):
-        if s.status[i] != IN_SK:
-            continue
+        present = s.status[i] == IN_SK
         h = s.household_head[i]
-        s.household_size[h] += 1
-        if s.relation[i] == CHILD and t - s.birth_month[i] < 12 * MINOR_AGE:
-            s.children[h] += 1
-            s.youngest_child_birth_month[h] = max(s.youngest_child_birth_month[h], s.birth_month[i])
+        s.household_size[h] += present
+        minor = present & (s.relation[i] == CHILD) & (t - s.birth_month[i] < 12 * MINOR_AGE)
+        s.children[h] += minor
+        born = s.birth_month[i] if minor else NEVER
+        youngest = s.youngest_child_birth_month[h]
+        s.youngest_child_birth_month[h] = born if born > youngest else youngest
     for i in range(n):
         if s.status[i] != IN_SK:
             continue
         h = s.household_head[i]
+        children = s.children[h]
         if s.relation[i] == PARTNER:
-            s.children[i] = s.children[h]
+            s.children[i] = children
             s.youngest_child_birth_month[i] = s.youngest_child_birth_month[h]
-        s.lives_alone[i] = s.household_size[h] == 1 and not s.outside_partner[h]
-        partnered = s.partner[h] != NO_ROW or s.outside_partner[h]
-        s.lone_parent[i] = i == h and s.children[h] > 0 and not partnered
+        outside = s.outside_partner[h]
+        s.lives_alone[i] = (s.household_size[h] == 1) & (not outside)
+        partnered = (s.partner[h] != NO_ROW) | outside
+        s.lone_parent[i] = (i == h) & (children > 0) & (not partnered)
 
 
 # ---------------------------------------------------------------- events (few rows a month: numpy)
 
-def members_of(s: State, heads: np.ndarray) -> np.ndarray:
-    """Rows (pending or present) whose household head is in ``heads``."""
-    mask = np.zeros(s.n, dtype=bool)
-    mask[heads] = True
-    return np.flatnonzero(mask[s.household_head])
-
-
 def replace_departed_heads(s: State, t: int) -> None:
     """Households whose head died or left last month (``exit_month``; a head out of contact stays head): children
     under 18 follow a head who left alive; a new head takes over."""
-    departed = np.flatnonzero(s.exit_month == t - 1)
-    departed = departed[(s.household_head[departed] == departed) & (s.household_size[departed] > 1)]
-    if not departed.size:
+    _replace_departed_heads(engine.state_view(DECLARATION, s), t)
+
+
+@kernel
+def _replace_departed_heads(s, t):
+    """``replace_departed_heads`` in one pass over the rows (the members of departed heads), then per household."""
+    n = s.status.size
+    orphaned = np.empty(n, dtype=np.int64)  # members in South Korea of a head who left last month, in row order
+    k = 0
+    for i in range(n):
+        h = s.household_head[i]
+        if (s.exit_month[h] == t - 1 and h != i and s.status[i] == IN_SK and s.household_head[h] == h
+                and s.household_size[h] > 1):
+            orphaned[k] = i
+            k += 1
+    if k == 0:
         return
-    orphaned = members_of(s, departed)
-    orphaned = orphaned[(s.status[orphaned] == IN_SK) & (orphaned != s.household_head[orphaned])]
-    if not orphaned.size:
-        return
-    old_heads = s.household_head[orphaned]
-    left_alive = np.isin(s.status[old_heads], ALIVE_AWAY)
-    minor = (t - s.birth_month[orphaned] < 12 * MINOR_AGE) & (s.relation[orphaned] == CHILD)
-    follow = orphaned[left_alive & minor]
-    if follow.size:  # children leave with their parent
-        s.status[follow] = s.status[s.household_head[follow]]
-        s.exit_month[follow] = t
-        s.labour[follow] = INACTIVE
-    stay = orphaned[~(left_alive & minor)]
-    for old in np.unique(s.household_head[stay]):
-        rows = stay[s.household_head[stay] == old]
-        partner = s.partner[old]
-        if partner != NO_ROW and partner in rows:
-            new = partner
+    stay = np.empty(k, dtype=np.int64)
+    m = 0
+    for j in range(k):  # children under 18 leave with a head who left alive
+        i = orphaned[j]
+        old = s.household_head[i]
+        left_alive = s.status[old] == ABROAD or s.status[old] == LEFT or s.status[old] == RETURNED_NORTH
+        minor = t - s.birth_month[i] < 12 * MINOR_AGE and s.relation[i] == CHILD
+        if left_alive and minor:
+            s.status[i] = s.status[old]
+            s.exit_month[i] = t
+            s.labour[i] = INACTIVE
         else:
-            new = rows[np.argmin(s.birth_month[rows])]  # the oldest member
-        s.household_head[rows] = new
+            stay[m] = i
+            m += 1
+    kept = stay[:m]
+    for old in np.unique(s.household_head[kept]):  # the partner among the members, else the oldest, heads the household
+        partner = s.partner[old]
+        new = NO_ROW
+        for i in kept:
+            if s.household_head[i] == old and i == partner:
+                new = i
+        if new == NO_ROW:
+            for i in kept:
+                if s.household_head[i] == old and (new == NO_ROW or s.birth_month[i] < s.birth_month[new]):
+                    new = i
+        for i in kept:
+            if s.household_head[i] == old:
+                s.household_head[i] = new
         s.relation[new] = HEAD
         s.partner[new] = NO_ROW
         s.outside_partner[new] = False
@@ -347,8 +363,7 @@ def separate(s: State, i: int) -> None:
     woman, man = (i, j) if s.female[i] else (j, i)
     h = s.household_head[woman]
     if h == man:  # the woman keeps the household
-        rows = members_of(s, np.array([man]))
-        s.household_head[rows] = woman
+        _move_members(s.household_head, np.array([man]), np.array([woman]))
         s.relation[woman] = HEAD
         s.cash[woman], s.cash[man] = s.cash[man], 0.0
         s.debt[woman], s.debt[man] = s.debt[man], 0.0
@@ -387,10 +402,7 @@ def couple(s: State, women: np.ndarray, men: np.ndarray) -> None:
     move_out(s, women[s.relation[women] != HEAD])
     heads = s.relation[men] == HEAD
     if heads.any():  # the men's households join the women's
-        new_head = np.full(s.n, NO_ROW, dtype=np.int64)
-        new_head[men[heads]] = women[heads]
-        moving = np.flatnonzero(new_head[s.household_head] != NO_ROW)
-        s.household_head[moving] = new_head[s.household_head[moving]]
+        _move_members(s.household_head, men[heads], women[heads])
         s.cash[women[heads]] += s.cash[men[heads]]
         s.debt[women[heads]] += s.debt[men[heads]]
         s.cash[men[heads]] = 0.0
@@ -399,6 +411,21 @@ def couple(s: State, women: np.ndarray, men: np.ndarray) -> None:
     s.relation[men] = PARTNER
     s.partner[women] = men
     s.partner[men] = women
+
+
+@kernel
+def _move_members(household_head, old_heads, new_heads):
+    """Members of the households of ``old_heads`` (the heads included) join those of ``new_heads``: one pass."""
+    n = household_head.size
+    moving = np.zeros(n, dtype=np.bool_)
+    new_head = np.empty(n, dtype=np.int64)  # read only where moving
+    for j in range(old_heads.size):
+        moving[old_heads[j]] = True
+        new_head[old_heads[j]] = new_heads[j]
+    for i in range(n):
+        h = household_head[i]
+        if moving[h]:
+            household_head[i] = new_head[h]
 
 
 # ---------------------------------------------------------------- arrival
