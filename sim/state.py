@@ -58,6 +58,7 @@ class State:
 
     def __init__(self, n: int) -> None:
         object.__setattr__(self, "_tuples", {})
+        object.__setattr__(self, "_tuples_with", {})  # field name -> the cached field tuples holding it (a dict as a set)
         self.n = int(n)
         for name, (dtype, initial, _) in COLUMNS.items():
             if initial == OWN_ROW:
@@ -70,18 +71,22 @@ class State:
 
     def __setattr__(self, name: str, value: object) -> None:
         object.__setattr__(self, name, value)
-        for fields in [f for f in self._tuples if name in f]:  # views holding the replaced array are stale
-            del self._tuples[fields]
+        for fields in self._tuples_with.pop(name, ()):  # views holding the replaced array are stale
+            self._tuples.pop(fields, None)
 
     def arrays(self, fields: tuple[str, ...]) -> tuple[np.ndarray, ...]:
         """The arrays of ``fields`` (columns, ``tie_a``, ``tie_b``) as a tuple, kept until an array is replaced."""
         cached = self._tuples.get(fields)
         if cached is None:
             cached = self._tuples[fields] = tuple(getattr(self, f) for f in fields)
+            for f in fields:
+                self._tuples_with.setdefault(f, {})[fields] = None
         return cached
 
     def add_ties(self, a: np.ndarray, b: np.ndarray) -> None:
         """Append undirected ties (self-ties dropped)."""
         keep = a != b
-        self.tie_a = np.concatenate([self.tie_a, a[keep].astype(np.intp)])
-        self.tie_b = np.concatenate([self.tie_b, b[keep].astype(np.intp)])
+        if not keep.all():
+            a, b = a[keep], b[keep]
+        self.tie_a = np.concatenate([self.tie_a, a.astype(np.intp, copy=False)])
+        self.tie_b = np.concatenate([self.tie_b, b.astype(np.intp, copy=False)])

@@ -24,6 +24,7 @@ import numpy as np
 from sim import engine, inputs
 from sim.codes import HANAWON, IN_SK, INACTIVE, MILLION_KRW, MONTHS_PER_YEAR, NEVER, PENDING
 from sim.declare import Column, Mechanism, behaviour, derived, policy
+from sim.jit import kernel
 
 if TYPE_CHECKING:
     from sim.clock import Clock
@@ -133,12 +134,37 @@ step = engine.stepper(DECLARATION)  # one month on a state: for tests and script
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     """Arrivals of the month enter Hanawon; those at the end of the course settle (few rows: numpy)."""
     t = clock.month
-    arriving = np.flatnonzero((s.status == PENDING) & (s.arrival_month <= t))
+    arriving = _arriving(s.status, s.arrival_month, t)
     if arriving.size:
         admit(s, p, run.rng, t, arriving)
-    leaving = np.flatnonzero((s.status == IN_SK) & (s.labour == HANAWON) & (t - s.arrival_month >= p.hanawon_months))
+    leaving = _leaving(s.status, s.labour, s.arrival_month, t, p.hanawon_months)
     if leaving.size:
         settle(s, p, run.rng, leaving)
+
+
+# the month's few rows found in one pass each (a numpy expression makes several passes over every row)
+@kernel
+def _arriving(status, arrival_month, t):
+    """Rows pending whose arrival month has come."""
+    rows = np.empty(status.size, dtype=np.int64)
+    k = 0
+    for i in range(status.size):
+        if status[i] == PENDING and arrival_month[i] <= t:
+            rows[k] = i
+            k += 1
+    return rows[:k].copy()
+
+
+@kernel
+def _leaving(status, labour, arrival_month, t, hanawon_months):
+    """Rows in Hanawon whose course ends this month."""
+    rows = np.empty(status.size, dtype=np.int64)
+    k = 0
+    for i in range(status.size):
+        if status[i] == IN_SK and labour[i] == HANAWON and t - arrival_month[i] >= hanawon_months:
+            rows[k] = i
+            k += 1
+    return rows[:k].copy()
 
 
 # The settlement package, part by part, with the levers that set each part. A trial (sim.trials) delivers the
