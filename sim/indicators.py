@@ -429,6 +429,7 @@ def quantity_expression(q: Quantity, fields: dict[str, tuple[str, ...]]) -> str:
 PACK_BITS = 15  # bits of a packed counter: 0/1 counts are added four to an int64 (fewer stores per settler)
 PACK_FIELDS = 4  # 60 bits: the sign bit is never reached, so the adds cannot overflow
 PACK_ROWS = 2**PACK_BITS - 1  # settlers per block: a packed counter cannot overflow within one
+LOOP_BODY = " " * 8  # indent of the statements of the generated loop (function, then for)
 
 
 def is_flag(q: Quantity) -> bool:
@@ -481,7 +482,7 @@ def kernel_source(layout: Layout, fields: dict[str, tuple[str, ...]]) -> str:
              "        if left == 0:  # a packed field holds fewer than PACK_ROWS settlers",
              "            unpack(counts, packed)",
              f"            left = {PACK_ROWS}"]
-    ind = " " * 8
+    ind = LOOP_BODY
     # who is in which population, before any store (a store to counts could alias a column and force reloads)
     for pop in layout.populations:
         lines.append(f"{ind}in_{pop.name} = {quantity_expression(pop, fields)}")
