@@ -397,10 +397,24 @@ def add_calibration_commands(sub: argparse._SubParsersAction) -> None:
                        "another for validate)")
         p.add_argument("--workers", type=_positive("workers"), default=1, help="local processes (default 1)")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
+    cal.add_argument("--method", choices=("posterior", "least-squares"), default="posterior",
+                     help="posterior: history matching in waves, then a posterior sample (default); least-squares: "
+                          "the earlier point estimate")
     cal.add_argument("--budget", type=_positive("evaluations"), default=CALIBRATE_BUDGET,
-                     help="model evaluations at most (each runs all replicates; default 200)")
+                     help="least squares: model evaluations at most (each runs all replicates; default 200)")
+    cal.add_argument("--waves", type=_sizes, help="posterior: design points per wave, e.g. 340,200,200 (default)")
+    cal.add_argument("--checks", type=_positive("runs"), help="posterior: simulator runs at posterior draws (default 150)")
+    cal.add_argument("--checkpoint", type=Path, help="posterior: folder of finished runs and fits; a rerun continues "
+                     "from it (default results/calibration/checkpoint)")
+    cal.add_argument("--scheduler", help="posterior: a dask scheduler address (tcp://HOST:PORT) instead of local processes")
+    cal.add_argument("--no-trials", action="store_true", help="posterior: survey figures only, not the trial effects")
+    cal.add_argument("--posterior", type=Path, help="posterior file (default: sim/data/posterior.parquet, used by the model)")
+    cal.add_argument("--report", type=Path, help="report folder (default results/calibration)")
     cal.add_argument("--out", type=Path, help="output file (default: sim/data/calibration.json, used by the model)")
     cal.set_defaults(func=cmd_calibrate)
+    val.add_argument("--draws", type=int, default=None,
+                     help="posterior rows replayed for the posterior predictive check (default 40 when "
+                          "sim/data/posterior.parquet exists; 0: none)")
     val.add_argument("--hindcast", action="store_true",
                      help="hold the replay against the figures before 2020 (validation only, never calibrated on); "
                           "writes hindcast.csv, hindcast.png and hindcast.md")
@@ -417,16 +431,75 @@ def _print_fit(table: pd.DataFrame) -> None:
         print(f"  {r.target:40s} {r.observed:9.1f} {r.simulated:10.1f}   {ci:>19s} {tol:>10s}  {'yes' if r.within else 'NO'}")
 
 
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(x) for x in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, e.g. 340,240,240; got {text!r}")
+    return sizes
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.calibration.calibrate import calibrate, calibration_path, default_problem
+    from sim.calibration.calibrate import calibration_path
+    from sim.calibration.targets import TargetsError
+
+    out = args.out or calibration_path()
+    check_writable(out, file=True)
+    if args.method == "least-squares":
+        return _calibrate_least_squares(args, out)
+    from dataclasses import replace
+
+    from sim.calibration import outputs
+    from sim.calibration.posterior import posterior_path
+    from sim.calibration.workflow import Settings, default_calibration_problem, run_workflow
+
+    try:
+        problem = default_calibration_problem(population=args.population, targets=args.targets,
+                                              trials=not args.no_trials, seed=args.seed)
+    except TargetsError as err:
+        raise BadInput(str(err)) from None
+    settings = Settings(population=args.population, trials=not args.no_trials)
+    if args.seed is not None:
+        settings = replace(settings, seed=args.seed)
+    if args.waves:
+        settings = replace(settings, waves=args.waves)
+    if args.checks:
+        settings = replace(settings, checks=args.checks)
+    report = args.report or DEFAULT_RESULTS / "calibration"
+    checkpoint = args.checkpoint or report / "checkpoint"
+    posterior_file = args.posterior or posterior_path()
+    for path in (report, checkpoint):
+        check_writable(path, "--report" if path == report else "--checkpoint")
+    check_writable(posterior_file, "--posterior", file=True)
+    try:
+        result = run_workflow(problem, settings, checkpoint, workers=args.workers, scheduler=args.scheduler,
+                              progress=not args.quiet)
+    except ConnectionError as err:
+        raise BadInput(str(err)) from None
+    except ValueError as err:
+        if "checkpoint" in str(err):
+            raise BadInput(str(err)) from None
+        raise
+    paths = outputs.write_all(result, out, posterior_file, report)
+    d = result.diagnostics
+    print(f"calibrated {len(problem.names)} parameters on {len(problem.obs.labels)} targets: {result.runs} runs, "
+          f"{result.seconds / 60:.1f} min; predictive coverage {d['predictive']['coverage']:.0%}, "
+          f"recovery {d['recovery']['share_inside_90']:.0%} inside 90% intervals")
+    for kind, path in paths.items():
+        print(f"written: {kind}: {path}")
+    return EXIT_OK
+
+
+def _calibrate_least_squares(args: argparse.Namespace, out: Path) -> int:
+    from sim.calibration.calibrate import calibrate, default_problem
     from sim.calibration.targets import TargetsError
 
     try:
         problem = default_problem(args.targets, population=args.population, replicates=args.replicates, seed=args.seed)
     except TargetsError as err:
         raise BadInput(str(err)) from None
-    out = args.out or calibration_path()
-    check_writable(out, file=True)
     result = calibrate(problem, budget=args.budget, workers=args.workers, progress=not args.quiet)
     out = result.write(out)
     fit = result.fit_table()
@@ -453,13 +526,39 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 seed=args.seed, workers=args.workers, progress=not args.quiet)
     except tg.TargetsError as err:
         raise BadInput(str(err)) from None
+    predictive = _predictive(args, figures)
+    if predictive is not None:
+        v.table = v.table.merge(predictive, on="target", how="left")
     out = v.write(out)
     print(f"{v.name}: {v.replicates} replicates of {v.population} settlers ({v.seconds:.1f} s); "
           f"within tolerance {int(v.table.within.sum())}/{len(v.table)}; "
           f"average relative difference {v.mean_relative_difference:.3f}")
+    if predictive is not None:
+        print(f"posterior predictive ({args.draws or PREDICTIVE_DEFAULT} posterior draws): "
+              f"{int(predictive.inside_predictive.sum())}/{len(predictive)} published values inside the 95% "
+              f"predictive interval")
     (_print_hindcast if args.hindcast else _print_fit)(v.table)
     print(f"results: {out}")
     return EXIT_OK
+
+
+PREDICTIVE_DEFAULT = 40
+
+
+def _predictive(args: argparse.Namespace, figures: pd.DataFrame) -> pd.DataFrame | None:
+    """The posterior predictive columns, or None (no posterior file, or --draws 0)."""
+    from sim.calibration import posterior as post
+    from sim.calibration.validate import posterior_predictive
+
+    if args.draws is not None and args.draws < 0:
+        raise BadInput(f"--draws: expected 0 or more, got {args.draws}")
+    if args.draws == 0 or (args.draws is None and not post.posterior_path().is_file()):
+        return None
+    try:
+        return posterior_predictive(figures, args.draws or PREDICTIVE_DEFAULT, population=args.population or 5000,
+                                    seed=args.seed, workers=args.workers, progress=not args.quiet)
+    except post.PosteriorError as err:
+        raise BadInput(str(err)) from None
 
 
 def _print_hindcast(table: pd.DataFrame) -> None:

@@ -73,6 +73,7 @@ class Param:
     fit: for behaviour parameters without a direct source, the calibration's search bounds
         (low, high, log scale); None means the value is taken from its source and never fitted.
     prior: the declared default when ``default`` comes from the calibration (set by ``sim.params``).
+    credible: the posterior 90% credible interval when the calibration is a posterior (``default`` is its median).
     owner: the declaring module (set by the catalogue).
     """
 
@@ -89,6 +90,7 @@ class Param:
     group: str = ""
     fit: tuple[float, float, bool] | None = None
     prior: float | None = None
+    credible: tuple[float, float] | None = None  # 90% credible interval of a posterior calibration (sim.params)
     owner: str = ""
 
     def __post_init__(self) -> None:

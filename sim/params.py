@@ -51,9 +51,11 @@ def _calibrated(params: tuple[Param, ...]) -> tuple[Param, ...]:
         return params
     cal = json.loads(path.read_text(encoding="utf-8"))
     fitted = cal.get("parameters", {})
+    credible = cal.get("credible_90", {})
     label = f"calibrated {cal.get('date', '?')} ({cal.get('method', '?')})"
     return tuple(
-        replace(p, default=float(fitted[p.name]), prior=p.default, source=f"{label}; prior {p.default:g}: {p.source}")
+        replace(p, default=float(fitted[p.name]), prior=p.default, source=f"{label}; prior {p.default:g}: {p.source}",
+                credible=tuple(credible[p.name]) if p.name in credible else None)
         if p.kind == _BEHAVIOUR and p.name in fitted and p.low <= float(fitted[p.name]) <= p.high else p
         for p in params)
 
@@ -139,9 +141,15 @@ def _rebuild_parameters(values: dict[str, float]) -> Parameters:
 
 
 def params_table(kind: str | None = None) -> list[Mapping[str, Any]]:
-    """The declared parameters as rows (for ``resettle params`` and the docs)."""
+    """The declared parameters as rows (for ``resettle params`` and the docs). A fitted parameter shows its prior
+    (the declared default, and the fitting box the calibration's prior is uniform on) and, after a posterior
+    calibration, its posterior median (the default) and 90% credible interval."""
+    nan = float("nan")
     return [
         {"name": p.name, "kind": p.kind, "default": p.default, "prior": p.default if p.prior is None else p.prior,
+         "prior_box": f"[{p.fit[0]:g}, {p.fit[1]:g}]{' log' if p.fit[2] else ''}" if p.fit else "",
+         "median": p.default if p.credible else nan,
+         "ci90_low": p.credible[0] if p.credible else nan, "ci90_high": p.credible[1] if p.credible else nan,
          "unit": p.unit, "low": p.low, "high": p.high, "source": p.source, "module": p.owner, "rate": p.rate or "",
          "integer": p.integer}
         for p in PARAMS if kind in (None, p.kind)

@@ -32,6 +32,7 @@ VALIDATION_SEED = 20251231  # default base seed: other random streams than the c
 VALIDATION_POPULATION, VALIDATION_REPLICATES = 5000, 10  # default run size: CIs of about a point on shares
 # run size of the hindcast table in docs/validation.md: about 15 s on one core, CIs of about half a point on shares
 HINDCAST_POPULATION, HINDCAST_REPLICATES = 20000, 10
+PREDICTIVE_DRAWS = 40  # posterior rows replayed for the predictive check of ``resettle validate``
 
 
 @dataclass
@@ -117,6 +118,44 @@ def fit_table(sims: np.ndarray, t: pd.DataFrame) -> pd.DataFrame:
         "within": np.abs(z) <= 1, "standardised": z, "relative_difference": tg.relative_difference(mean, t),
         "source": t["source"],
     })
+
+
+def posterior_predictive(t: pd.DataFrame, draws: int = PREDICTIVE_DRAWS, *, population: int = VALIDATION_POPULATION,
+                         seed: int | None = None, workers: int = 1, progress: bool = True,
+                         posterior_file: str | Path | None = None) -> pd.DataFrame:
+    """The posterior predictive check of each figure: one replay at each of the first ``draws`` rows of the
+    posterior file (seed i for row i), the 2.5-97.5% range of the simulated values (``predictive_low``,
+    ``predictive_high``: parameter uncertainty and chance), and whether the published value lies inside the 95%
+    predictive interval once the observation error and the stated discrepancy of the calibration are added
+    (``inside_predictive``, as ``calibration.json``'s coverage counts). Raises ``PosteriorError`` without a file."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sim.batch.backends import pool_context
+    from sim.batch.runner import run_replicate
+    from sim.batch.seeds import replicate_seeds
+    from sim.calibration import posterior as post
+    from sim.calibration.history_matching import DISCREPANCY_SD, OBSERVATION_SD
+
+    frame = post.read(posterior_file)
+    rows = frame.drop(columns=post.WEIGHT).head(draws).to_dict(orient="records")
+    sc = load_scenario(HISTORY)
+    last = max(tg.years_needed(t))
+    months = months_between(parse_year_month(sc.start), (last, MID_YEAR_MONTH)) + 1
+    sc = sc.with_overrides(**{"population.size": population, "months": months})
+    seeds = replicate_seeds(VALIDATION_SEED if seed is None else seed, len(rows))
+    jobs = [{**sc.model_kwargs(), **r} for r in rows]
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+            records = list(pool.map(run_replicate, jobs, seeds))
+    else:
+        records = [run_replicate(j, s) for j, s in zip(jobs, seeds)]
+    sims = np.concatenate([tg.extract(r, sc.start, t) for r in records])  # (draws, targets)
+    z = tg.standardised(sims, t)
+    rng = np.random.default_rng(0 if seed is None else seed)
+    noisy = z + rng.normal(0, np.hypot(OBSERVATION_SD, DISCREPANCY_SD), z.shape)
+    lo, hi = np.quantile(noisy, [0.025, 0.975], axis=0)
+    return pd.DataFrame({"target": t["target"], "predictive_low": np.quantile(sims, 0.025, axis=0),
+                         "predictive_high": np.quantile(sims, 0.975, axis=0), "inside_predictive": (lo <= 0) & (hi >= 0)})
 
 
 def markdown_table(table: pd.DataFrame) -> str:

@@ -168,10 +168,12 @@ def _measured(state: Any, rows: np.ndarray) -> np.ndarray:
     return rows[(state.status[rows] == IN_SK) & (state.labour[rows] != HANAWON)]
 
 
-def run_replicate(trial: Trial, seed: int) -> dict[str, Any]:
-    """One replicate: {(outcome index, follow-up, group): effect}, and the arms' sizes."""
+def run_replicate(trial: Trial, seed: int, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One replicate: {(outcome index, follow-up, group): effect}, and the arms' sizes.
+
+    ``overrides``: parameter values laid over the trial scenario's (a calibration's parameter point)."""
     spec = trial.spec
-    kwargs = trial.scenario.model_kwargs()
+    kwargs = {**trial.scenario.model_kwargs(), **(overrides or {})}
     if isinstance(spec.arms, ReformArms):
         return _reform_replicate(trial, kwargs, seed)
     assignment = _Assignment(trial, 0)
