@@ -101,6 +101,46 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--no-report", action="store_true", help="skip figures/ and report.html (make them later with "
                    "'resettle report DIR')")
+    p.add_argument("--ensemble", metavar="posterior|prior|none|FILE", default=None,
+                   help="parameter sets: replicate i uses set i and seed i (default: posterior once "
+                        "sim/data/posterior.parquet exists, else none; sweep: the experiment's ensemble:)")
+
+
+def add_chance_option(p: argparse.ArgumentParser) -> None:
+    from sim.batch.runner import CHANCE_REPLICATES
+
+    p.add_argument("--chance-replicates", type=_non_negative("replicates"), default=CHANCE_REPLICATES,
+                   help=f"with an ensemble: extra replicates at fixed parameters, measuring chance alone "
+                        f"(default {CHANCE_REPLICATES}; 0: none, and no param_share)")
+
+
+def _non_negative(kind: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number of {kind}, got {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"expected 0 or more {kind}, got {value}")
+        return value
+
+    return parse
+
+
+def check_ensemble(spec: str | None) -> str | None:
+    """Refuse a bad --ensemble before any work: an unknown word, a missing posterior, a bad file (EnsembleError)."""
+    from sim import ensemble as ens
+
+    if spec is None or spec in ("prior", "none"):
+        return spec
+    if spec == "posterior":
+        ens.ensemble_sets(spec, 1, 0)  # raises when there is no posterior yet
+        return spec
+    path = Path(spec)
+    if not path.suffix and not path.exists():
+        raise BadInput(f"--ensemble {spec}: expected posterior, prior, none or a .parquet/.csv file")
+    ens.read_parameter_sets(path)
+    return spec
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Run a scenario file and write manifest.json, timeseries.parquet, summary.csv.")
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     add_run_options(run)
+    add_chance_option(run)
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("check", help="validate scenario files", description="Validate scenario files.")
@@ -130,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "each one's outputs plus comparison.csv (differences with paired 95% CIs).")
     compare.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files, the base first")
     add_run_options(compare)
+    add_chance_option(compare)
     compare.add_argument("--horizons", type=_horizons, default=None,
                          help="months after start to compare, comma-separated (default 12,36,60)")
     compare.set_defaults(func=cmd_compare, workers=None)
@@ -302,11 +344,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise BadInput("compare: expected at least two scenario files (the first is the base)")
     scenarios = [load_scenario(f) for f in args.scenarios]
+    ensemble = check_ensemble(args.ensemble)
     out = args.out or DEFAULT_RESULTS / ("compare-" + "-".join(s.name for s in scenarios))
     check_writable(out)
     result = compare(scenarios, replicates=args.replicates, seed=args.seed, workers=args.workers or default_workers(),
                      population=args.population, months=args.months, horizons=args.horizons,
-                     progress=not args.quiet)
+                     progress=not args.quiet, ensemble=ensemble, chance_replicates=args.chance_replicates)
     result.write(out)
     print("\n".join(format_comparison(result, indicators.SUMMARY)))
     print(f"results: {out} (comparison.csv and one folder per scenario)")
@@ -319,11 +362,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiment import load_experiment
 
     experiment = load_experiment(args.experiment)
+    ensemble = check_ensemble(args.ensemble)
     out = args.out or SWEEP_RESULTS / experiment.name
     check_writable(out)
     result = sweep(experiment, out=out, workers=args.workers, scheduler=args.scheduler,
                    replicates=args.replicates, seed=args.seed, population=args.population, months=args.months,
-                   progress=not args.quiet)
+                   progress=not args.quiet, ensemble=ensemble)
     c = result.manifest["counts"]
     print(f"{result.experiment.name}: {len(result.design)} points x {result.manifest['replicates']} replicates, "
           f"{c['done']} runs done ({c['computed']} now, {c['reused']} reused), {c['failed']} failed, "
@@ -342,25 +386,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.batch.runner import run_scenario
 
     scenario = load_scenario(args.scenario)
+    ensemble = check_ensemble(args.ensemble)
     out = args.out or DEFAULT_RESULTS / scenario.name
     check_writable(out)
     result = run_scenario(scenario, replicates=args.replicates, seed=args.seed, workers=args.workers,
-                          population=args.population, months=args.months, progress=not args.quiet)
+                          population=args.population, months=args.months, progress=not args.quiet,
+                          ensemble=ensemble, chance_replicates=args.chance_replicates)
     result.write(out)
+    members = f" ({result.ensemble} ensemble)" if result.parameter_sets is not None else ""
     print_summary(result.summary(), f"{result.scenario.name}: {result.scenario.months} months, "
-                  f"{len(result.seeds)} replicates, {result.scenario.population.size} settlers "
-                  f"({result.seconds:.1f} s)")
+                  f"{len(result.seeds)} replicates{members}, {result.scenario.population.size} settlers "
+                  f"({result.seconds:.1f} s)", ensemble=result.parameter_sets is not None)
     print(f"results: {out}")
     return EXIT_OK if write_report(out, args) else EXIT_FAILURE
 
 
-def print_summary(summary: pd.DataFrame, title: str) -> None:
+def print_summary(summary: pd.DataFrame, title: str, ensemble: bool = False) -> None:
     rows = summary[(summary.group == "all") & summary.indicator.isin(indicators.SUMMARY)]
     print(title)
-    print(f"  {'indicator':34s} {'mean':>10s}   {'95% CI':>21s}")
+    extra = f"   {'90% over parameters':>21s} {'param. share':>12s}" if ensemble else ""
+    print(f"  {'indicator':34s} {'mean':>10s}   {'95% CI':>21s}{extra}")
     for r in rows.itertuples():
         ci = f"[{r.ci_low:9.2f}, {r.ci_high:9.2f}]" if pd.notna(r.ci_low) else f"{'n/a':>21s}"
-        print(f"  {r.indicator:34s} {r.mean:10.2f}   {ci}")
+        more = ""
+        if ensemble:
+            share = f"{r.param_share:12.0%}" if pd.notna(r.param_share) else f"{'n/a':>12s}"
+            more = f"   [{r.ens_low:9.2f}, {r.ens_high:9.2f}] {share}"
+        print(f"  {r.indicator:34s} {r.mean:10.2f}   {ci}{more}")
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -201,13 +201,17 @@ def format_comparison(result: CompareResult, indicator_names: Iterable[str], gro
     wanted = list(indicator_names)
     t = t[(t.group == group) & t.indicator.isin(wanted)]
     base = result.base
+    ensemble = base.parameter_sets is not None
     lines = []
     for other in result.results[1:]:
         name = other.scenario.name
-        lines.append(f"{name} vs {base.scenario.name} ({group}; {len(base.seeds)} paired replicates, "
-                     f"{base.scenario.population.size} settlers; difference and 95% CI)")
+        what = (f"{len(base.seeds)} paired members of the {base.ensemble} ensemble" if ensemble
+                else f"{len(base.seeds)} paired replicates")
+        lines.append(f"{name} vs {base.scenario.name} ({group}; {what}, "
+                     f"{base.scenario.population.size} settlers; difference and 95% CI"
+                     + ("; 90% interval over parameter sets, share of sets where it helps)" if ensemble else ")"))
         lines.append(f"  {'indicator':34s} {'month':>5s} {'base':>10s} {name[:COLUMN]:>10s} {'diff':>10s}   "
-                     f"{'95% CI':23s}")
+                     f"{'95% CI':23s}" + (f"  {'90% over parameters':23s} {'helps':>5s}" if ensemble else ""))
         rows = t[t.scenario == name].copy()
         rows["order"] = rows.indicator.map({n: i for i, n in enumerate(wanted)})
         for r in rows.sort_values(["order", "horizon"]).itertuples():
@@ -219,6 +223,10 @@ def format_comparison(result: CompareResult, indicator_names: Iterable[str], gro
                     verdict = "no clear difference (CI includes 0)"
                 else:
                     verdict = "higher" if r.diff > 0 else "lower"
+            more = ""
+            if ensemble:
+                helps = f"{r.p_better:5.0%}" if not np.isnan(r.p_better) else f"{'n/a':>5s}"
+                more = f"  [{r.ens_low:+10.3f}, {r.ens_high:+10.3f}] {helps}"
             lines.append(f"  {r.indicator:34s} {r.horizon:5d} {r.base_mean:10.3f} {r.mean:10.3f} {r.diff:+10.3f}   "
-                         f"{ci}  {verdict}")
+                         f"{ci}{more}  {verdict}")
     return lines
