@@ -273,5 +273,5 @@ def test_experiment_ensemble_file_is_relative_and_validated(tmp_path: Path) -> N
     exp = experiment_from_dict(sweep_spec(ensemble="sets.csv"), source="e.yaml", root=tmp_path)
     assert exp.spec.ensemble == str(tmp_path / "sets.csv")
     write_sets(tmp_path / "bad.csv", job_offer_rate=[0.3], weight=[-1])
-    with pytest.raises(ValueError, match="bad.csv: column 'weight'"):
+    with pytest.raises(ValueError, match=r"bad\.csv: column 'weight'"):
         experiment_from_dict(sweep_spec(ensemble="bad.csv"), source="e.yaml", root=tmp_path)
