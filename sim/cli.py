@@ -188,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
             if action.dest == "workers":
                 action.help = "local processes (default: all cores); results do not depend on it"
 
+    add_uncertainty_commands(sub)
+
     trials = sub.add_parser("trials", help="replay published evaluations and hold the effects against them",
                             description="Run trial files (default: every file of trials/) as in-silico replicas of "
                                         "published evaluations and write trials.csv (published against simulated "
@@ -233,6 +235,69 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--replicates", type=_positive("replicates"), help="paired replicates to start with (default 20)")
     explore.set_defaults(func=cmd_explore)
     return parser
+
+
+def add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
+    """``resettle sensitivity``, ``resettle discover`` and ``resettle robust`` (parameter uncertainty)."""
+    from sim.sensitivity import DEFAULT_POPULATION
+
+    sens = sub.add_parser("sensitivity", help="what drives an outcome or a policy effect (global sensitivity, SALib)",
+                          description="Global sensitivity over the uncertain behaviour parameters: delta indices on an "
+                                      "ensemble sample (default) or Sobol' indices on the prior box, of SCENARIO's "
+                                      "outcomes or of OTHER's paired effect against SCENARIO. Writes sensitivity.csv, "
+                                      "samples.csv, sensitivity.md and a bar chart per indicator.")
+    sens.add_argument("scenario", type=Path, help="scenario YAML file (the base)")
+    sens.add_argument("other", type=Path, nargs="?", help="another scenario: analyse its effect against the base")
+    sens.add_argument("--method", choices=("delta", "sobol"), default="delta",
+                      help="delta: moment-independent indices on an ensemble sample (default); sobol: on the prior box")
+    sens.add_argument("--samples", type=_positive("samples"), help="delta: sample size (default 128); sobol: base "
+                      "sample N, a power of 2 (default 8: N x 36 runs per scenario)")
+    for p in (sens,):
+        p.add_argument("--ensemble", metavar="posterior|prior|FILE", default=None,
+                       help="delta's sample (default: posterior once it exists, else prior)")
+    sens.add_argument("--horizon", type=_positive("months"), help="month after start (default 36)")
+    sens.add_argument("--indicators", help="comma-separated indicators (default: the headline ones)")
+    for p in (sens,):
+        p.add_argument("--population", type=_positive("settlers"), default=DEFAULT_POPULATION,
+                       help=f"settlers simulated (default {DEFAULT_POPULATION})")
+        p.add_argument("--months", type=_positive("months"), help="horizon in months (default: the scenario's)")
+        p.add_argument("--seed", type=_seed, help="seed of the sample and the runs (default: the scenario's)")
+        p.add_argument("--workers", type=_positive("workers"), default=None, help="local processes (default: all cores)")
+        p.add_argument("--out", type=Path, help="output folder")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+    sens.set_defaults(func=cmd_sensitivity)
+
+
+def _indicator_list(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    for n in names:
+        if n not in indicators.INDICATOR_NAMES:
+            from sim.params import suggest
+
+            raise BadInput(f"--indicators: unknown indicator {n!r}{suggest(n, indicators.INDICATOR_NAMES)}")
+    return names
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.sensitivity import sensitivity
+
+    files = [args.scenario] + ([args.other] if args.other else [])
+    scenarios = [load_scenario(f).with_overrides(months=args.months, **{"population.size": args.population})
+                 for f in files]
+    names = _indicator_list(args.indicators)
+    ensemble = check_ensemble(args.ensemble)
+    out = args.out or DEFAULT_RESULTS / ("sensitivity-" + "-".join(s.name for s in scenarios))
+    check_writable(out)
+    result = sensitivity(scenarios, method=args.method, samples=args.samples, ensemble=ensemble, seed=args.seed,
+                         horizon=args.horizon, indicator_names=names, workers=args.workers, progress=not args.quiet)
+    result.write(out)
+    print(f"sensitivity ({result.method}, {len(result.samples)} runs per scenario, {result.ensemble}):")
+    for line in result.drivers_in_words():
+        print(f"  {line}")
+    print(f"results: {out} (sensitivity.csv, samples.csv, sensitivity.md, figures/)")
+    return EXIT_OK
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
