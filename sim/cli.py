@@ -267,6 +267,35 @@ def add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--quiet", action="store_true", help="no progress bar")
     sens.set_defaults(func=cmd_sensitivity)
 
+    from sim.discover import DEFAULT_SAMPLES, MIN_COVERAGE
+
+    disc = sub.add_parser("discover", help="where a policy's effect is not beneficial (PRIM scenario discovery)",
+                          description="Run BASE and OTHER over an ensemble sample (paired on parameters and seeds), mark "
+                                      "the members where OTHER's effect on the indicator is not beneficial, and find the "
+                                      "parameter regions where that happens with PRIM (ema_workbench). Writes "
+                                      "samples.csv, boxes.csv and discover.md.")
+    disc.add_argument("scenario", type=Path, help="the base scenario")
+    disc.add_argument("other", type=Path, help="the policy scenario")
+    disc.add_argument("--indicator", required=True, help="the indicator whose effect is judged")
+    disc.add_argument("--horizon", type=_positive("months"), help="month after start (default 36)")
+    disc.add_argument("--samples", type=_positive("members"), default=DEFAULT_SAMPLES,
+                      help=f"ensemble members (default {DEFAULT_SAMPLES})")
+    disc.add_argument("--threshold", type=float, default=0.0, help="a member fails when the gain in the better "
+                      "direction is at most this (default 0)")
+    disc.add_argument("--min-coverage", type=float, default=MIN_COVERAGE, help="coverage a box must keep: the "
+                      f"densest such box is reported (default {MIN_COVERAGE})")
+    disc.add_argument("--ensemble", metavar="posterior|prior|FILE", default=None,
+                      help="the sample (default: posterior once it exists, else prior)")
+    for p in (disc,):
+        p.add_argument("--population", type=_positive("settlers"), default=DEFAULT_POPULATION,
+                       help=f"settlers simulated (default {DEFAULT_POPULATION})")
+        p.add_argument("--months", type=_positive("months"), help="horizon in months (default: the scenario's)")
+        p.add_argument("--seed", type=_seed, help="seed of the sample and the runs (default: the base scenario's)")
+        p.add_argument("--workers", type=_positive("workers"), default=None, help="local processes (default: all cores)")
+        p.add_argument("--out", type=Path, help="output folder")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+    disc.set_defaults(func=cmd_discover)
+
 
 def _indicator_list(text: str | None) -> list[str] | None:
     if text is None:
@@ -297,6 +326,27 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     for line in result.drivers_in_words():
         print(f"  {line}")
     print(f"results: {out} (sensitivity.csv, samples.csv, sensitivity.md, figures/)")
+    return EXIT_OK
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from sim.discover import discover
+
+    base, other = (load_scenario(f).with_overrides(months=args.months, **{"population.size": args.population})
+                   for f in (args.scenario, args.other))
+    _indicator_list(args.indicator)
+    ensemble = check_ensemble(args.ensemble)
+    out = args.out or DEFAULT_RESULTS / f"discover-{other.name}-{args.indicator}"
+    check_writable(out)
+    result = discover(base, other, args.indicator, horizon=args.horizon, samples=args.samples, ensemble=ensemble,
+                      seed=args.seed, threshold=args.threshold, min_coverage=args.min_coverage, workers=args.workers,
+                      progress=not args.quiet)
+    result.write(out)
+    print(f"discover: {other.name} vs {base.name}, {args.indicator} at month {result.horizon}: not beneficial in "
+          f"{result.failure_share:.0%} of {len(result.samples)} members ({result.ensemble})")
+    for line in result.sentences:
+        print(f"  {line}")
+    print(f"results: {out} (samples.csv, boxes.csv, discover.md)")
     return EXIT_OK
 
 
