@@ -296,6 +296,30 @@ def add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--quiet", action="store_true", help="no progress bar")
     disc.set_defaults(func=cmd_discover)
 
+    from sim.robust import DEFAULT_SAMPLES as ROBUST_SAMPLES
+
+    rob = sub.add_parser("robust", help="regret of an experiment's policies across the ensemble (minimax regret)",
+                         description="Run every design point of EXPERIMENT (the candidate policies) over the same "
+                                     "ensemble members; per member, each policy's regret is its shortfall from the "
+                                     "best one. Reports mean and 90th-percentile regret and the minimax-regret choice; "
+                                     "writes regret.csv, members.csv and robust.md.")
+    rob.add_argument("experiment", type=Path, help="experiment YAML file: its design points are the policies")
+    what = rob.add_mutually_exclusive_group(required=True)
+    what.add_argument("--indicator", help="judge by this indicator (its declared better direction)")
+    what.add_argument("--score", help="judge by a weighted score, higher better: employment_rate=1,major_depression=-1")
+    rob.add_argument("--horizon", type=_positive("months"), help="month after start (default: the experiment's last)")
+    rob.add_argument("--samples", type=_positive("members"), default=ROBUST_SAMPLES,
+                     help=f"ensemble members (default {ROBUST_SAMPLES})")
+    rob.add_argument("--ensemble", metavar="posterior|prior|FILE", default=None,
+                     help="the members (default: the experiment's ensemble:, else posterior once it exists, else prior)")
+    rob.add_argument("--population", type=_positive("settlers"), help="settlers simulated (default: the experiment's)")
+    rob.add_argument("--months", type=_positive("months"), help="horizon in months (default: the experiment's)")
+    rob.add_argument("--seed", type=_seed, help="seed of the sample and the runs (default: the experiment's)")
+    rob.add_argument("--workers", type=_positive("workers"), default=None, help="local processes (default: all cores)")
+    rob.add_argument("--out", type=Path, help="output folder (default results/robust-<experiment name>/)")
+    rob.add_argument("--quiet", action="store_true", help="no progress bar")
+    rob.set_defaults(func=cmd_robust)
+
 
 def _indicator_list(text: str | None) -> list[str] | None:
     if text is None:
@@ -347,6 +371,29 @@ def cmd_discover(args: argparse.Namespace) -> int:
     for line in result.sentences:
         print(f"  {line}")
     print(f"results: {out} (samples.csv, boxes.csv, discover.md)")
+    return EXIT_OK
+
+
+def cmd_robust(args: argparse.Namespace) -> int:
+    from sim.experiment import load_experiment
+    from sim.robust import parse_score, robust
+
+    experiment = load_experiment(args.experiment).with_overrides(population=args.population, months=args.months)
+    score = parse_score(args.score) if args.score else None
+    if args.indicator:
+        _indicator_list(args.indicator)
+    ensemble = check_ensemble(args.ensemble)
+    out = args.out or DEFAULT_RESULTS / f"robust-{experiment.name}"
+    check_writable(out)
+    result = robust(experiment, indicator=args.indicator, score=score, horizon=args.horizon, samples=args.samples,
+                    ensemble=ensemble, seed=args.seed, workers=args.workers, progress=not args.quiet)
+    result.write(out)
+    print(f"robust: {experiment.name}, {len(result.table)} policies x {args.samples} members ({result.ensemble})")
+    for line in result.sentences():
+        print(f"  {line}")
+    cols = ["point", *experiment.factor_names, "mean_regret", "p90_regret", "max_regret", "share_best"]
+    print(result.table.sort_values("max_regret")[cols].head(10).to_string(index=False))
+    print(f"results: {out} (regret.csv, members.csv, robust.md)")
     return EXIT_OK
 
 
