@@ -275,3 +275,27 @@ def test_experiment_ensemble_file_is_relative_and_validated(tmp_path: Path) -> N
     write_sets(tmp_path / "bad.csv", job_offer_rate=[0.3], weight=[-1])
     with pytest.raises(ValueError, match=r"bad\.csv: column 'weight'"):
         experiment_from_dict(sweep_spec(ensemble="bad.csv"), source="e.yaml", root=tmp_path)
+
+
+# ---------------------------------------------------------------- reports
+
+
+def test_report_of_an_ensemble_comparison_has_fan_charts_and_probability_sentences(tmp_path: Path) -> None:
+    from sim.report import build_report
+
+    base, other = small("b", replicates=4, months=14), small("m", replicates=4, months=14,
+                                                              policy={"mentorship_coverage": 0.8})
+    c = compare([base, other], ensemble="prior", chance_replicates=2, horizons=[12], progress=False)
+    out = c.write(tmp_path / "cmp")
+    html = build_report(out).read_text()
+    assert (out / "figures" / "fan_effects.png").stat().st_size > 1000
+    assert "Under parameter uncertainty" in html
+    row = c.table.query("indicator == 'no_one_to_ask_when_sick' and group == 'all'").iloc[0]
+    assert row.diff < 0
+    expected = f"m lowers no one to ask for help when sick after 1 year in {row.p_better:.0%} of plausible parameter sets"
+    assert expected in html
+    run_html = build_report(out / "b").read_text()
+    assert "Over the parameter ensemble" in run_html and (out / "b" / "figures" / "fan_levels.png").exists()
+    plain = compare([base.with_overrides(replicates=2), other.with_overrides(replicates=2)], ensemble="none",
+                    horizons=[12], progress=False).write(tmp_path / "plain")
+    assert "Under parameter uncertainty" not in build_report(plain).read_text()
