@@ -291,7 +291,7 @@ def test_report_of_an_ensemble_comparison_has_fan_charts_and_probability_sentenc
     assert (out / "figures" / "fan_effects.png").stat().st_size > 1000
     assert "Under parameter uncertainty" in html
     row = c.table.query("indicator == 'no_one_to_ask_when_sick' and group == 'all'").iloc[0]
-    assert row.diff < 0
+    assert row["diff"] < 0
     expected = f"m lowers no one to ask for help when sick after 1 year in {row.p_better:.0%} of plausible parameter sets"
     assert expected in html
     run_html = build_report(out / "b").read_text()
