@@ -28,6 +28,7 @@ HINDCAST_SIZE = (20000, 10)  # default (settlers, replicates) of validate --hind
 CALIBRATE_BUDGET = 200  # default evaluations of calibrate
 TABLE_COLUMN_WIDTH, TABLE_WIDTH = 90, 250  # characters of resettle params' printed table
 DEFAULT_RESULTS = Path("results")
+ROBUST_SHOWN = 10  # policies printed by resettle robust (all are in regret.csv)
 
 
 class BadInput(Exception):
@@ -392,7 +393,7 @@ def cmd_robust(args: argparse.Namespace) -> int:
     for line in result.sentences():
         print(f"  {line}")
     cols = ["point", *experiment.factor_names, "mean_regret", "p90_regret", "max_regret", "share_best"]
-    print(result.table.sort_values("max_regret")[cols].head(10).to_string(index=False))
+    print(result.table.sort_values("max_regret")[cols].head(ROBUST_SHOWN).to_string(index=False))
     print(f"results: {out} (regret.csv, members.csv, robust.md)")
     return EXIT_OK
 

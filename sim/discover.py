@@ -36,6 +36,7 @@ from sim.scenario import Scenario, ScenarioError
 DEFAULT_SAMPLES, DEFAULT_POPULATION, DEFAULT_HORIZON = 128, 1000, 36
 MIN_COVERAGE = 0.8
 MAX_BOXES = 2
+MASS_MIN = 0.05  # PRIM's smallest box: 5% of the members (ema_workbench's default)
 LIMIT_DIGITS = 3  # significant digits of a box's limits in words
 
 
@@ -144,7 +145,7 @@ def discover(base: Scenario, other: Scenario, indicator: str, *, horizon: int | 
         logging.getLogger("EMA").setLevel(logging.WARNING)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            p = prim.Prim(x, fails.astype(int), mass_min=0.05)
+            p = prim.Prim(x, fails.astype(int), mass_min=MASS_MIN)
             for b in range(boxes):
                 box = p.find_box()
                 if box is None:
@@ -165,10 +166,8 @@ def discover(base: Scenario, other: Scenario, indicator: str, *, horizon: int | 
                 limits["cut"] = 1 - (limits.high - limits.low).to_numpy() / np.where(span > 0, span, 1)
                 limits = limits.sort_values("cut", ascending=False, kind="stable")
                 cov, den, mass = float(traj.coverage[i]), float(traj.density[i]), float(traj.mass[i])
-                limits.insert(0, "box", b + 1)
-                limits.insert(1, "coverage", cov)
-                limits.insert(2, "density", den)
-                limits.insert(3, "mass", mass)
+                for j, (col, value) in enumerate({"box": b + 1, "coverage": cov, "density": den, "mass": mass}.items()):
+                    limits.insert(j, col, value)
                 rows.append(limits)
                 sentences.append(f"Box {b + 1}: " + box_words(other.name, indicator, h, limits, cov, den, mass))
                 if cov < min_coverage:

@@ -37,6 +37,7 @@ METHODS = ("delta", "sobol")
 DEFAULT_SAMPLES = {"delta": 128, "sobol": 8}
 DEFAULT_POPULATION, DEFAULT_HORIZON = 1000, 36  # modest runs: a few minutes on 2 cores
 TOP = 3  # drivers named in words
+SAMPLER_SEEDS = 2**32  # SALib and scipy take 32-bit seeds: larger ones are folded
 DUMMY = "dummy (noise floor)"  # a random input that drives nothing (delta only)
 MIN_DELTA_SAMPLES = 30  # SALib's delta needs classes of at least 10 runs
 BARS = 12  # parameters drawn per chart
@@ -162,7 +163,7 @@ def sensitivity(scenarios: Sequence[Scenario], *, method: str = "delta", samples
 
         params = list(ens.fitted_bounds())
         problem, logs = _problem(params)
-        x = sobol_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed % 2**32)
+        x = sobol_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed % SAMPLER_SEEDS)
         sets = pd.DataFrame({p: np.exp(x[:, j]) if logs[j] else x[:, j] for j, p in enumerate(params)})
         label = "prior box (Sobol' sequence)"
     else:
@@ -184,7 +185,7 @@ def sensitivity(scenarios: Sequence[Scenario], *, method: str = "delta", samples
         if method == "sobol":
             from SALib.analyze import sobol
 
-            si = sobol.analyze(problem, yk, calc_second_order=False, num_resamples=SALIB_RESAMPLES, seed=seed % 2**32)
+            si = sobol.analyze(problem, yk, calc_second_order=False, num_resamples=SALIB_RESAMPLES, seed=seed % SAMPLER_SEEDS)
             df = pd.DataFrame({"parameter": params, "importance": si["ST"], "importance_conf": si["ST_conf"],
                                "S1": si["S1"], "S1_conf": si["S1_conf"]})
         else:
@@ -199,7 +200,7 @@ def sensitivity(scenarios: Sequence[Scenario], *, method: str = "delta", samples
             fmt = warnings.formatwarning  # SALib's delta replaces it and sets a filter of its own: put both back
             with warnings.catch_warnings(record=True):  # its notices about bins, recorded and dropped
                 warnings.simplefilter("ignore")
-                si = delta.analyze(problem, xs, yk, num_resamples=DELTA_RESAMPLES, seed=seed % 2**32)
+                si = delta.analyze(problem, xs, yk, num_resamples=DELTA_RESAMPLES, seed=seed % SAMPLER_SEEDS)
             warnings.formatwarning = fmt
             # delta_raw: Borgonovo's delta by Plischke's estimator (SALib's 'balanced' bins the inputs first)
             df = pd.DataFrame({"parameter": [*varying, DUMMY], "importance": si["delta_raw"],

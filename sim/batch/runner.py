@@ -234,7 +234,7 @@ def spread(values: np.ndarray, chance: np.ndarray | None, ensemble: bool) -> dic
     nan = np.full(shape, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        q = np.nanpercentile(values, ENSEMBLE_BANDS, axis=0) if len(values) else np.full((4, *shape), np.nan)
+        q = np.nanpercentile(values, ENSEMBLE_BANDS, axis=0) if len(values) else np.full((len(ENSEMBLE_BANDS), *shape), np.nan)
         total = np.nanvar(values, axis=0, ddof=1)
         if chance is None or len(chance) == 0:
             cm = clo = chi = csd = nan
@@ -243,7 +243,8 @@ def spread(values: np.ndarray, chance: np.ndarray | None, ensemble: bool) -> dic
             cm, clo, chi, csd = t_interval(chance)
             share = np.clip(1 - csd**2 / total, 0, 1) if ensemble else np.where(np.isnan(csd), np.nan, 0.0)
             share = np.where(total > 0, share, np.nan) if ensemble else share
-    return {"ens_low": q[0], "ens_q25": q[1], "ens_q75": q[2], "ens_high": q[3], "chance_mean": cm,
+    low, q25, q75, high = q
+    return {"ens_low": low, "ens_q25": q25, "ens_q75": q75, "ens_high": high, "chance_mean": cm,
             "chance_ci_low": clo, "chance_ci_high": chi, "chance_sd": csd, "param_share": share}
 
 

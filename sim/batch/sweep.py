@@ -44,7 +44,7 @@ from sim import ensemble as ens
 from sim import indicators
 from sim.batch import store
 from sim.batch.backends import make_backend
-from sim.batch.runner import CONFIDENCE, SECONDS_DIGITS, run_replicate
+from sim.batch.runner import CONFIDENCE, ENSEMBLE_BANDS, SECONDS_DIGITS, run_replicate
 from sim.batch.seeds import replicate_seeds
 from sim.experiment import Experiment, _plain, load_experiment
 from sim.jit import model_hash
@@ -389,7 +389,7 @@ def _assemble(out: Path, exp: Experiment, design: pd.DataFrame, tasks: list[RunT
 def _summarise_point(df: pd.DataFrame, id_cols: list[str]) -> pd.DataFrame:
     g = df.groupby(SUMMARY_KEYS, sort=False).value
     s = g.agg(mean="mean", sd="std", n="count")
-    q = g.quantile([0.05, 0.25, 0.75, 0.95]).unstack()
+    q = g.quantile([b / 100 for b in ENSEMBLE_BANDS]).unstack()
     q.columns = ["ens_low", "ens_q25", "ens_q75", "ens_high"]
     s = s.join(q).reset_index()
     half = stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(s.n - 1, 1)) * s.sd / np.sqrt(s.n)
