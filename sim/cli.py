@@ -268,7 +268,7 @@ def add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--quiet", action="store_true", help="no progress bar")
     sens.set_defaults(func=cmd_sensitivity)
 
-    from sim.discover import DEFAULT_SAMPLES, MIN_COVERAGE
+    from sim.discover import DEFAULT_SAMPLES, MIN_COVERAGE, MIN_DENSITY
 
     disc = sub.add_parser("discover", help="where a policy's effect is not beneficial (PRIM scenario discovery)",
                           description="Run BASE and OTHER over an ensemble sample (paired on parameters and seeds), mark "
@@ -284,7 +284,9 @@ def add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
     disc.add_argument("--threshold", type=float, default=0.0, help="a member fails when the gain in the better "
                       "direction is at most this (default 0)")
     disc.add_argument("--min-coverage", type=float, default=MIN_COVERAGE, help="coverage a box must keep: the "
-                      f"densest such box is reported (default {MIN_COVERAGE})")
+                      f"least peeled one dense enough is reported (default {MIN_COVERAGE})")
+    disc.add_argument("--min-density", type=float, default=MIN_DENSITY, help="density a box should reach "
+                      f"(default {MIN_DENSITY})")
     disc.add_argument("--ensemble", metavar="posterior|prior|FILE", default=None,
                       help="the sample (default: posterior once it exists, else prior)")
     for p in (disc,):
@@ -364,7 +366,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
     out = args.out or DEFAULT_RESULTS / f"discover-{other.name}-{args.indicator}"
     check_writable(out)
     result = discover(base, other, args.indicator, horizon=args.horizon, samples=args.samples, ensemble=ensemble,
-                      seed=args.seed, threshold=args.threshold, min_coverage=args.min_coverage, workers=args.workers,
+                      seed=args.seed, threshold=args.threshold, min_coverage=args.min_coverage,
+                      min_density=args.min_density, workers=args.workers,
                       progress=not args.quiet)
     result.write(out)
     print(f"discover: {other.name} vs {base.name}, {args.indicator} at month {result.horizon}: not beneficial in "

@@ -11,9 +11,12 @@ parameters with those marks. Each box is reported with:
 * **mass**: the share of all members in the box;
 * its **limits**, the parameters it restricts, in plain words.
 
-On PRIM's peeling trajectory the box chosen is the densest among those that keep a coverage of at
-least ``min_coverage`` (default 0.8), or the one with the largest coverage when none does. Limits are
-listed most restrictive first (the share of the parameter's sampled range the box cuts away).
+On PRIM's peeling trajectory, among the boxes that keep a coverage of at least ``min_coverage``
+(default 0.8), the box chosen is the least peeled one with a density of at least ``min_density``
+(default 0.8; the densest when none reaches it). Restrictions whose quasi-p value (Bryant and
+Lempert 2010, as ema_workbench computes it) exceeds 0.05 are then dropped one by one: with few
+failing members in many dimensions PRIM otherwise keeps limits that chance alone explains. Limits
+are listed most restrictive first (the share of the parameter's sampled range the box cuts away).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from sim.scenario import Scenario, ScenarioError
 DEFAULT_SAMPLES, DEFAULT_POPULATION, DEFAULT_HORIZON = 128, 1000, 36
 MIN_COVERAGE = 0.8
 MAX_BOXES = 2
+MIN_DENSITY = 0.8  # the density a box should reach (the least peeled such box is taken)
+QP_MAX = 0.05  # a restriction with a larger quasi-p value is dropped as chance
 MASS_MIN = 0.05  # PRIM's smallest box: 5% of the members (ema_workbench's default)
 LIMIT_DIGITS = 3  # significant digits of a box's limits in words
 
@@ -102,6 +107,7 @@ def box_words(other: str, indicator: str, horizon: int, limits: pd.DataFrame, co
 def discover(base: Scenario, other: Scenario, indicator: str, *, horizon: int | None = None,
              samples: int = DEFAULT_SAMPLES, ensemble: str | Path | pd.DataFrame | None = None,
              seed: int | None = None, threshold: float = 0.0, min_coverage: float = MIN_COVERAGE,
+             min_density: float = MIN_DENSITY,
              boxes: int = MAX_BOXES, workers: int | None = None, progress: bool = True) -> DiscoveryResult:
     """PRIM boxes of the parameter region where ``other``'s effect on ``indicator`` is not beneficial.
 
@@ -152,8 +158,23 @@ def discover(base: Scenario, other: Scenario, indicator: str, *, horizon: int | 
                     break
                 traj = box.peeling_trajectory
                 wide = traj[traj.coverage >= min_coverage]
-                i = int(wide.density.idxmax()) if len(wide) else int(traj.coverage.idxmax())
+                dense = wide[wide.density >= min_density]
+                if len(dense):
+                    i = int(dense.index[0])  # the least peeled box that is dense enough: fewest restrictions
+                else:
+                    i = int(wide.density.idxmax()) if len(wide) else int(traj.coverage.idxmax())
                 box.select(i)
+                # drop restrictions PRIM made by chance (quasi-p value > QP_MAX on both sides, Bryant & Lempert 2010)
+                for _ in range(len(x.columns)):
+                    _, qp = box.inspect(box._cur_box, style="data")[0]
+                    if qp.empty:
+                        break
+                    worst = qp.iloc[:, 2:].max(axis=1, skipna=True)
+                    if worst.max() <= QP_MAX:
+                        break
+                    box.drop_restriction(str(worst.idxmax()))
+                i = len(box.peeling_trajectory) - 1 if box._cur_box < 0 else box._cur_box
+                traj = box.peeling_trajectory
                 lim = box.box_lim
                 init = p.box_init
                 limits = pd.DataFrame({"parameter": list(x.columns),
@@ -170,8 +191,8 @@ def discover(base: Scenario, other: Scenario, indicator: str, *, horizon: int | 
                     limits.insert(j, col, value)
                 rows.append(limits)
                 sentences.append(f"Box {b + 1}: " + box_words(other.name, indicator, h, limits, cov, den, mass))
-                if cov < min_coverage:
-                    break  # later boxes would be weaker still
+                if cov < min_coverage or cov >= 1 or den < min_density:
+                    break  # every failure found, or later boxes would be weaker still
     elif not fails.any():
         sentences.append(f"{other.name}'s effect on {indicator} is beneficial in every member: no box to find.")
     else:
