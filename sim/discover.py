@@ -98,7 +98,11 @@ def box_words(other: str, indicator: str, horizon: int, limits: pd.DataFrame, co
             parts.append(f"`{r.parameter}` > {_fmt(r.low)}")
         else:
             parts.append(f"`{r.parameter}` < {_fmt(r.high)}")
-    where = " and ".join(parts) if parts else "anywhere in the sample (no restriction found)"
+    if not parts:
+        return (f"PRIM finds no parameter region where {other} fails to {verb} {ind.label.lower()} "
+                f"{horizon_words(horizon)}: the members where it fails ({density:.0%} of them) are spread over the "
+                "sample (chance, or many small causes), with no restriction that chance alone would not explain.")
+    where = " and ".join(parts)
     return (f"{other} does not {verb} {ind.label.lower()} {horizon_words(horizon)} when {where} "
             f"(coverage {coverage:.0%} of the failing members; density: it fails in {density:.0%} of the members "
             f"in this box, which holds {mass:.0%} of all members).")
