@@ -54,3 +54,18 @@ def test_discover_command_runs_end_to_end(tmp_path: Path, capsys) -> None:
     assert main(["discover", str(REPO / "scenarios" / "baseline.yaml"), str(REPO / "scenarios" / "mentorship.yaml"),
                  "--indicator", "economically_inactive", "--quiet"]) == 2
     assert "no declared better direction" in capsys.readouterr().err
+
+
+def test_failures_by_chance_give_no_box(monkeypatch) -> None:
+    """Effects that fail at random (independent of every parameter): no restriction survives the quasi-p test."""
+    rng = np.random.default_rng(4)
+
+    def fake(scenarios, sets, seed, horizons, names, **kw):
+        n = len(sets)
+        effect = np.where(rng.random(n) < 0.2, -0.5, 0.5)
+        return np.stack([np.zeros(n), effect])[:, :, None, None], list(range(n))
+
+    monkeypatch.setattr(disc, "run_members", fake)
+    r = disc.discover(BASE, OTHER, "employment_rate", samples=150, horizon=12, ensemble="prior", progress=False)
+    assert disc.restricted_limits(r, 1).empty
+    assert "PRIM finds no parameter region where mentor fails to raise employment rate" in r.sentences[0]
