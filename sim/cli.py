@@ -251,7 +251,7 @@ def add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
     sens.add_argument("other", type=Path, nargs="?", help="another scenario: analyse its effect against the base")
     sens.add_argument("--method", choices=("delta", "sobol"), default="delta",
                       help="delta: moment-independent indices on an ensemble sample (default); sobol: on the prior box")
-    sens.add_argument("--samples", type=_positive("samples"), help="delta: sample size (default 128); sobol: base "
+    sens.add_argument("--samples", type=_positive("samples"), help="delta: sample size (default 96); sobol: base "
                       "sample N, a power of 2 (default 8: N x 36 runs per scenario)")
     for p in (sens,):
         p.add_argument("--ensemble", metavar="posterior|prior|FILE", default=None,

@@ -5,7 +5,7 @@ Two methods:
 * ``delta`` (default): Borgonovo's moment-independent delta indices (``SALib.analyze.delta``, with the
   first-order Sobol' index estimated from the same sample) on an ensemble sample: the posterior once it
   exists, else the prior Latin hypercube (``sim.ensemble``). Any sample works, so it is the method for a
-  posterior. ``samples`` members (default 128).
+  posterior. ``samples`` members (default 96).
 * ``sobol``: Sobol' first-order and total indices on the prior box (``SALib.sample.sobol``, Saltelli's
   scheme without second order, log-scale parameters sampled uniformly in the logarithm).
   ``samples`` is the base sample N (a power of 2, default 8): N x (D + 2) runs per scenario for D
@@ -34,7 +34,7 @@ from sim.batch.members import run_members
 from sim.scenario import Scenario, ScenarioError
 
 METHODS = ("delta", "sobol")
-DEFAULT_SAMPLES = {"delta": 128, "sobol": 8}
+DEFAULT_SAMPLES = {"delta": 96, "sobol": 8}
 DEFAULT_POPULATION, DEFAULT_HORIZON = 1000, 36  # modest runs: a few minutes on 2 cores
 TOP = 3  # drivers named in words
 SAMPLER_SEEDS = 2**32  # SALib and scipy take 32-bit seeds: larger ones are folded
