@@ -28,6 +28,7 @@ HINDCAST_SIZE = (20000, 10)  # default (settlers, replicates) of validate --hind
 CALIBRATE_BUDGET = 200  # default evaluations of calibrate
 TABLE_COLUMN_WIDTH, TABLE_WIDTH = 90, 250  # characters of resettle params' printed table
 DEFAULT_RESULTS = Path("results")
+ROBUST_SHOWN = 10  # policies printed by resettle robust (all are in regret.csv)
 
 
 class BadInput(Exception):
@@ -101,6 +102,46 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--no-report", action="store_true", help="skip figures/ and report.html (make them later with "
                    "'resettle report DIR')")
+    p.add_argument("--ensemble", metavar="posterior|prior|none|FILE", default=None,
+                   help="parameter sets: replicate i uses set i and seed i (default: posterior once "
+                        "sim/data/posterior.parquet exists, else none; sweep: the experiment's ensemble:)")
+
+
+def add_chance_option(p: argparse.ArgumentParser) -> None:
+    from sim.batch.runner import CHANCE_REPLICATES
+
+    p.add_argument("--chance-replicates", type=_non_negative("replicates"), default=CHANCE_REPLICATES,
+                   help=f"with an ensemble: extra replicates at fixed parameters, measuring chance alone "
+                        f"(default {CHANCE_REPLICATES}; 0: none, and no param_share)")
+
+
+def _non_negative(kind: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number of {kind}, got {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"expected 0 or more {kind}, got {value}")
+        return value
+
+    return parse
+
+
+def check_ensemble(spec: str | None) -> str | None:
+    """Refuse a bad --ensemble before any work: an unknown word, a missing posterior, a bad file (EnsembleError)."""
+    from sim import ensemble as ens
+
+    if spec is None or spec in ("prior", "none"):
+        return spec
+    if spec == "posterior":
+        ens.ensemble_sets(spec, 1, 0)  # raises when there is no posterior yet
+        return spec
+    path = Path(spec)
+    if not path.suffix and not path.exists():
+        raise BadInput(f"--ensemble {spec}: expected posterior, prior, none or a .parquet/.csv file")
+    ens.read_parameter_sets(path)
+    return spec
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Run a scenario file and write manifest.json, timeseries.parquet, summary.csv.")
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     add_run_options(run)
+    add_chance_option(run)
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("check", help="validate scenario files", description="Validate scenario files.")
@@ -130,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "each one's outputs plus comparison.csv (differences with paired 95% CIs).")
     compare.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files, the base first")
     add_run_options(compare)
+    add_chance_option(compare)
     compare.add_argument("--horizons", type=_horizons, default=None,
                          help="months after start to compare, comma-separated (default 12,36,60)")
     compare.set_defaults(func=cmd_compare, workers=None)
@@ -145,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
         for action in p._actions:
             if action.dest == "workers":
                 action.help = "local processes (default: all cores); results do not depend on it"
+
+    add_uncertainty_commands(sub)
 
     trials = sub.add_parser("trials", help="replay published evaluations and hold the effects against them",
                             description="Run trial files (default: every file of trials/) as in-silico replicas of "
@@ -191,6 +236,169 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--replicates", type=_positive("replicates"), help="paired replicates to start with (default 20)")
     explore.set_defaults(func=cmd_explore)
     return parser
+
+
+def add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
+    """``resettle sensitivity``, ``resettle discover`` and ``resettle robust`` (parameter uncertainty)."""
+    from sim.sensitivity import DEFAULT_POPULATION
+
+    sens = sub.add_parser("sensitivity", help="what drives an outcome or a policy effect (global sensitivity, SALib)",
+                          description="Global sensitivity over the uncertain behaviour parameters: delta indices on an "
+                                      "ensemble sample (default) or Sobol' indices on the prior box, of SCENARIO's "
+                                      "outcomes or of OTHER's paired effect against SCENARIO. Writes sensitivity.csv, "
+                                      "samples.csv, sensitivity.md and a bar chart per indicator.")
+    sens.add_argument("scenario", type=Path, help="scenario YAML file (the base)")
+    sens.add_argument("other", type=Path, nargs="?", help="another scenario: analyse its effect against the base")
+    sens.add_argument("--method", choices=("delta", "sobol"), default="delta",
+                      help="delta: moment-independent indices on an ensemble sample (default); sobol: on the prior box")
+    sens.add_argument("--samples", type=_positive("samples"), help="delta: sample size (default 96); sobol: base "
+                      "sample N, a power of 2 (default 8: N x 36 runs per scenario)")
+    for p in (sens,):
+        p.add_argument("--ensemble", metavar="posterior|prior|FILE", default=None,
+                       help="delta's sample (default: posterior once it exists, else prior)")
+    sens.add_argument("--horizon", type=_positive("months"), help="month after start (default 36)")
+    sens.add_argument("--indicators", help="comma-separated indicators (default: the headline ones)")
+    for p in (sens,):
+        p.add_argument("--population", type=_positive("settlers"), default=DEFAULT_POPULATION,
+                       help=f"settlers simulated (default {DEFAULT_POPULATION})")
+        p.add_argument("--months", type=_positive("months"), help="horizon in months (default: the scenario's)")
+        p.add_argument("--seed", type=_seed, help="seed of the sample and the runs (default: the scenario's)")
+        p.add_argument("--workers", type=_positive("workers"), default=None, help="local processes (default: all cores)")
+        p.add_argument("--out", type=Path, help="output folder")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+    sens.set_defaults(func=cmd_sensitivity)
+
+    from sim.discover import DEFAULT_SAMPLES, MIN_COVERAGE, MIN_DENSITY
+
+    disc = sub.add_parser("discover", help="where a policy's effect is not beneficial (PRIM scenario discovery)",
+                          description="Run BASE and OTHER over an ensemble sample (paired on parameters and seeds), mark "
+                                      "the members where OTHER's effect on the indicator is not beneficial, and find the "
+                                      "parameter regions where that happens with PRIM (ema_workbench). Writes "
+                                      "samples.csv, boxes.csv and discover.md.")
+    disc.add_argument("scenario", type=Path, help="the base scenario")
+    disc.add_argument("other", type=Path, help="the policy scenario")
+    disc.add_argument("--indicator", required=True, help="the indicator whose effect is judged")
+    disc.add_argument("--horizon", type=_positive("months"), help="month after start (default 36)")
+    disc.add_argument("--samples", type=_positive("members"), default=DEFAULT_SAMPLES,
+                      help=f"ensemble members (default {DEFAULT_SAMPLES})")
+    disc.add_argument("--threshold", type=float, default=0.0, help="a member fails when the gain in the better "
+                      "direction is at most this (default 0)")
+    disc.add_argument("--min-coverage", type=float, default=MIN_COVERAGE, help="coverage a box must keep: the "
+                      f"least peeled one dense enough is reported (default {MIN_COVERAGE})")
+    disc.add_argument("--min-density", type=float, default=MIN_DENSITY, help="density a box should reach "
+                      f"(default {MIN_DENSITY})")
+    disc.add_argument("--ensemble", metavar="posterior|prior|FILE", default=None,
+                      help="the sample (default: posterior once it exists, else prior)")
+    for p in (disc,):
+        p.add_argument("--population", type=_positive("settlers"), default=DEFAULT_POPULATION,
+                       help=f"settlers simulated (default {DEFAULT_POPULATION})")
+        p.add_argument("--months", type=_positive("months"), help="horizon in months (default: the scenario's)")
+        p.add_argument("--seed", type=_seed, help="seed of the sample and the runs (default: the base scenario's)")
+        p.add_argument("--workers", type=_positive("workers"), default=None, help="local processes (default: all cores)")
+        p.add_argument("--out", type=Path, help="output folder")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+    disc.set_defaults(func=cmd_discover)
+
+    from sim.robust import DEFAULT_SAMPLES as ROBUST_SAMPLES
+
+    rob = sub.add_parser("robust", help="regret of an experiment's policies across the ensemble (minimax regret)",
+                         description="Run every design point of EXPERIMENT (the candidate policies) over the same "
+                                     "ensemble members; per member, each policy's regret is its shortfall from the "
+                                     "best one. Reports mean and 90th-percentile regret and the minimax-regret choice; "
+                                     "writes regret.csv, members.csv and robust.md.")
+    rob.add_argument("experiment", type=Path, help="experiment YAML file: its design points are the policies")
+    what = rob.add_mutually_exclusive_group(required=True)
+    what.add_argument("--indicator", help="judge by this indicator (its declared better direction)")
+    what.add_argument("--score", help="judge by a weighted score, higher better: employment_rate=1,major_depression=-1")
+    rob.add_argument("--horizon", type=_positive("months"), help="month after start (default: the experiment's last)")
+    rob.add_argument("--samples", type=_positive("members"), default=ROBUST_SAMPLES,
+                     help=f"ensemble members (default {ROBUST_SAMPLES})")
+    rob.add_argument("--ensemble", metavar="posterior|prior|FILE", default=None,
+                     help="the members (default: the experiment's ensemble:, else posterior once it exists, else prior)")
+    rob.add_argument("--population", type=_positive("settlers"), help="settlers simulated (default: the experiment's)")
+    rob.add_argument("--months", type=_positive("months"), help="horizon in months (default: the experiment's)")
+    rob.add_argument("--seed", type=_seed, help="seed of the sample and the runs (default: the experiment's)")
+    rob.add_argument("--workers", type=_positive("workers"), default=None, help="local processes (default: all cores)")
+    rob.add_argument("--out", type=Path, help="output folder (default results/robust-<experiment name>/)")
+    rob.add_argument("--quiet", action="store_true", help="no progress bar")
+    rob.set_defaults(func=cmd_robust)
+
+
+def _indicator_list(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    for n in names:
+        if n not in indicators.INDICATOR_NAMES:
+            from sim.params import suggest
+
+            raise BadInput(f"--indicators: unknown indicator {n!r}{suggest(n, indicators.INDICATOR_NAMES)}")
+    return names
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.sensitivity import sensitivity
+
+    files = [args.scenario] + ([args.other] if args.other else [])
+    scenarios = [load_scenario(f).with_overrides(months=args.months, **{"population.size": args.population})
+                 for f in files]
+    names = _indicator_list(args.indicators)
+    ensemble = check_ensemble(args.ensemble)
+    out = args.out or DEFAULT_RESULTS / ("sensitivity-" + "-".join(s.name for s in scenarios))
+    check_writable(out)
+    result = sensitivity(scenarios, method=args.method, samples=args.samples, ensemble=ensemble, seed=args.seed,
+                         horizon=args.horizon, indicator_names=names, workers=args.workers, progress=not args.quiet)
+    result.write(out)
+    print(f"sensitivity ({result.method}, {len(result.samples)} runs per scenario, {result.ensemble}):")
+    for line in result.drivers_in_words():
+        print(f"  {line}")
+    print(f"results: {out} (sensitivity.csv, samples.csv, sensitivity.md, figures/)")
+    return EXIT_OK
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from sim.discover import discover
+
+    base, other = (load_scenario(f).with_overrides(months=args.months, **{"population.size": args.population})
+                   for f in (args.scenario, args.other))
+    _indicator_list(args.indicator)
+    ensemble = check_ensemble(args.ensemble)
+    out = args.out or DEFAULT_RESULTS / f"discover-{other.name}-{args.indicator}"
+    check_writable(out)
+    result = discover(base, other, args.indicator, horizon=args.horizon, samples=args.samples, ensemble=ensemble,
+                      seed=args.seed, threshold=args.threshold, min_coverage=args.min_coverage,
+                      min_density=args.min_density, workers=args.workers,
+                      progress=not args.quiet)
+    result.write(out)
+    print(f"discover: {other.name} vs {base.name}, {args.indicator} at month {result.horizon}: not beneficial in "
+          f"{result.failure_share:.0%} of {len(result.samples)} members ({result.ensemble})")
+    for line in result.sentences:
+        print(f"  {line}")
+    print(f"results: {out} (samples.csv, boxes.csv, discover.md)")
+    return EXIT_OK
+
+
+def cmd_robust(args: argparse.Namespace) -> int:
+    from sim.experiment import load_experiment
+    from sim.robust import parse_score, robust
+
+    experiment = load_experiment(args.experiment).with_overrides(population=args.population, months=args.months)
+    score = parse_score(args.score) if args.score else None
+    if args.indicator:
+        _indicator_list(args.indicator)
+    ensemble = check_ensemble(args.ensemble)
+    out = args.out or DEFAULT_RESULTS / f"robust-{experiment.name}"
+    check_writable(out)
+    result = robust(experiment, indicator=args.indicator, score=score, horizon=args.horizon, samples=args.samples,
+                    ensemble=ensemble, seed=args.seed, workers=args.workers, progress=not args.quiet)
+    result.write(out)
+    print(f"robust: {experiment.name}, {len(result.table)} policies x {args.samples} members ({result.ensemble})")
+    for line in result.sentences():
+        print(f"  {line}")
+    cols = ["point", *experiment.factor_names, "mean_regret", "p90_regret", "max_regret", "share_best"]
+    print(result.table.sort_values("max_regret")[cols].head(ROBUST_SHOWN).to_string(index=False))
+    print(f"results: {out} (regret.csv, members.csv, robust.md)")
+    return EXIT_OK
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
@@ -302,11 +510,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise BadInput("compare: expected at least two scenario files (the first is the base)")
     scenarios = [load_scenario(f) for f in args.scenarios]
+    ensemble = check_ensemble(args.ensemble)
     out = args.out or DEFAULT_RESULTS / ("compare-" + "-".join(s.name for s in scenarios))
     check_writable(out)
     result = compare(scenarios, replicates=args.replicates, seed=args.seed, workers=args.workers or default_workers(),
                      population=args.population, months=args.months, horizons=args.horizons,
-                     progress=not args.quiet)
+                     progress=not args.quiet, ensemble=ensemble, chance_replicates=args.chance_replicates)
     result.write(out)
     print("\n".join(format_comparison(result, indicators.SUMMARY)))
     print(f"results: {out} (comparison.csv and one folder per scenario)")
@@ -319,11 +528,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiment import load_experiment
 
     experiment = load_experiment(args.experiment)
+    ensemble = check_ensemble(args.ensemble)
     out = args.out or SWEEP_RESULTS / experiment.name
     check_writable(out)
     result = sweep(experiment, out=out, workers=args.workers, scheduler=args.scheduler,
                    replicates=args.replicates, seed=args.seed, population=args.population, months=args.months,
-                   progress=not args.quiet)
+                   progress=not args.quiet, ensemble=ensemble)
     c = result.manifest["counts"]
     print(f"{result.experiment.name}: {len(result.design)} points x {result.manifest['replicates']} replicates, "
           f"{c['done']} runs done ({c['computed']} now, {c['reused']} reused), {c['failed']} failed, "
@@ -342,25 +552,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.batch.runner import run_scenario
 
     scenario = load_scenario(args.scenario)
+    ensemble = check_ensemble(args.ensemble)
     out = args.out or DEFAULT_RESULTS / scenario.name
     check_writable(out)
     result = run_scenario(scenario, replicates=args.replicates, seed=args.seed, workers=args.workers,
-                          population=args.population, months=args.months, progress=not args.quiet)
+                          population=args.population, months=args.months, progress=not args.quiet,
+                          ensemble=ensemble, chance_replicates=args.chance_replicates)
     result.write(out)
+    members = f" ({result.ensemble} ensemble)" if result.parameter_sets is not None else ""
     print_summary(result.summary(), f"{result.scenario.name}: {result.scenario.months} months, "
-                  f"{len(result.seeds)} replicates, {result.scenario.population.size} settlers "
-                  f"({result.seconds:.1f} s)")
+                  f"{len(result.seeds)} replicates{members}, {result.scenario.population.size} settlers "
+                  f"({result.seconds:.1f} s)", ensemble=result.parameter_sets is not None)
     print(f"results: {out}")
     return EXIT_OK if write_report(out, args) else EXIT_FAILURE
 
 
-def print_summary(summary: pd.DataFrame, title: str) -> None:
+def print_summary(summary: pd.DataFrame, title: str, ensemble: bool = False) -> None:
     rows = summary[(summary.group == "all") & summary.indicator.isin(indicators.SUMMARY)]
     print(title)
-    print(f"  {'indicator':34s} {'mean':>10s}   {'95% CI':>21s}")
+    extra = f"   {'90% over parameters':>21s} {'param. share':>12s}" if ensemble else ""
+    print(f"  {'indicator':34s} {'mean':>10s}   {'95% CI':>21s}{extra}")
     for r in rows.itertuples():
         ci = f"[{r.ci_low:9.2f}, {r.ci_high:9.2f}]" if pd.notna(r.ci_low) else f"{'n/a':>21s}"
-        print(f"  {r.indicator:34s} {r.mean:10.2f}   {ci}")
+        more = ""
+        if ensemble:
+            share = f"{r.param_share:12.0%}" if pd.notna(r.param_share) else f"{'n/a':>12s}"
+            more = f"   [{r.ens_low:9.2f}, {r.ens_high:9.2f}] {share}"
+        print(f"  {r.indicator:34s} {r.mean:10.2f}   {ci}{more}")
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -19,6 +19,8 @@ An experiment file looks like::
     groups: [all]                             # default: [all]; "*" keeps every group
     horizons: [12, 36, 60]                    # months after start (default 12, 36, 60 within the horizon)
     scheduler: tcp://10.0.0.5:8786            # optional dask.distributed scheduler
+    ensemble: prior                           # posterior | prior | none | a file (relative to this file);
+                                              # default: posterior once it exists, else none (sim.ensemble)
 
 Designs
 -------
@@ -197,6 +199,7 @@ class ExperimentSpec(BaseModel):
     groups: list[str] = Field(default_factory=lambda: ["all"])
     horizons: list[int] | None = Field(default=None, min_length=1)
     scheduler: str | None = None
+    ensemble: str | None = Field(default=None, description="posterior | prior | none | a parameter-set file")
 
     @field_validator("indicators")
     @classmethod
@@ -270,10 +273,11 @@ class Experiment:
 
     def with_overrides(self, *, replicates: int | None = None, seed: int | None = None,
                        population: int | None = None, months: int | None = None,
-                       scheduler: str | None = None) -> Experiment:
+                       scheduler: str | None = None, ensemble: str | None = None) -> Experiment:
         """A copy with command-line overrides (replicates and seed of the experiment; size and months of the base)."""
         spec = self.spec.model_copy(update={k: v for k, v in
-                                            {"replicates": replicates, "seed": seed, "scheduler": scheduler}.items()
+                                            {"replicates": replicates, "seed": seed, "scheduler": scheduler,
+                                             "ensemble": ensemble}.items()
                                             if v is not None})
         try:
             base = self.base.with_overrides(months=months, **{"population.size": population})
@@ -393,6 +397,12 @@ def experiment_from_dict(data: dict[str, Any], source: str = "<experiment>", roo
         base = base.with_overrides(**spec.set)
     except ScenarioError as err:
         raise ExperimentError(f"{source}: set: {_strip(err)}") from None
+    if spec.ensemble is not None and spec.ensemble not in ("posterior", "prior", "none"):
+        from sim.ensemble import read_parameter_sets
+
+        where = Path(root) / spec.ensemble
+        read_parameter_sets(where)  # a bad ensemble file fails at load time, naming the file and column
+        spec = spec.model_copy(update={"ensemble": str(where)})
     exp = Experiment(spec, base, source)
     exp.design()  # check factors now: bad paths and values fail at load time
     return exp

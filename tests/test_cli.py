@@ -163,7 +163,9 @@ def test_timeseries_is_tidy(run_output):
 def test_summary_matches_the_timeseries(run_output):
     _, out, _ = run_output
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary.columns) == ["indicator", "group", "mean", "sd", "ci_low", "ci_high", "n"]
+    from sim.batch.runner import SPREAD_COLUMNS
+
+    assert list(summary.columns) == ["indicator", "group", "mean", "sd", "ci_low", "ci_high", "n", *SPREAD_COLUMNS]
     ts = pd.read_parquet(out / "timeseries.parquet")
     row = summary[(summary.indicator == "employment_rate") & (summary.group == "all")].iloc[0]
     last = ts[(ts.indicator == "employment_rate") & (ts.group == "all") & (ts.month == 12)].value

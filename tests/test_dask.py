@@ -88,3 +88,13 @@ def test_scheduler_from_experiment_file_and_worker_failure(cluster, tmp_path: Pa
     assert m["counts"] == {**m["counts"], "computed": 2, "reused": 6, "failed": 0}
     data = pd.read_parquet(out / "sweep.parquet")
     assert not data.duplicated(["point", "replicate", "indicator", "group", "horizon"]).any()
+
+
+def test_dask_with_ensemble_identical_to_local(cluster, tmp_path: Path) -> None:
+    """Issue 14: replicate r uses parameter set r and seed r on either backend, value for value."""
+    exp = experiment_from_dict(spec(ensemble="prior", factors={GRANT: [5, 25]}))
+    local = sweep(exp, out=tmp_path / "local", workers=2, progress=False)
+    remote = sweep(exp, out=tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False)
+    assert remote.computed == 4 and remote.manifest["ensemble"]["members"] == 2
+    pd.testing.assert_frame_equal(local.data, remote.data)
+    pd.testing.assert_frame_equal(local.summary, remote.summary)

@@ -40,10 +40,11 @@ import pyarrow.parquet as pq
 from scipy import stats
 from tqdm import tqdm
 
+from sim import ensemble as ens
 from sim import indicators
 from sim.batch import store
 from sim.batch.backends import make_backend
-from sim.batch.runner import CONFIDENCE, SECONDS_DIGITS, run_replicate
+from sim.batch.runner import CONFIDENCE, ENSEMBLE_BANDS, SECONDS_DIGITS, run_replicate
 from sim.batch.seeds import replicate_seeds
 from sim.experiment import Experiment, _plain, load_experiment
 from sim.jit import model_hash
@@ -52,6 +53,9 @@ from sim.params import Parameters
 DEFAULT_RESULTS = Path("results")
 RUN_COLUMNS = ("indicator", "group", "horizon", "value")
 SUMMARY_KEYS = ["indicator", "group", "horizon"]
+# by point: over replicates (the members, with an ensemble): mean, sd, 95% CI of the mean, count, and the 5th, 25th,
+# 75th and 95th percentiles (the 90% and 50% bands)
+SUMMARY_STATS = ["mean", "sd", "ci_low", "ci_high", "n", "ens_low", "ens_q25", "ens_q75", "ens_high"]
 HASH_DIGITS = 16  # hex digits of run ids and design hashes (64 bits: collisions out of reach)
 
 
@@ -144,7 +148,8 @@ class SweepResult:
 def sweep(experiment: Experiment | str | Path, *, out: str | Path | None = None, workers: int | None = None,
           scheduler: str | None = None, client: Any = None, replicates: int | None = None, seed: int | None = None,
           population: int | None = None, months: int | None = None, progress: bool = True,
-          on_run: Callable[[RunOutcome], None] | None = None) -> SweepResult:
+          on_run: Callable[[RunOutcome], None] | None = None,
+          ensemble: str | Path | pd.DataFrame | None = None) -> SweepResult:
     """Run (or resume) an experiment's sweep and write its results into ``out``.
 
     Parameters
@@ -158,6 +163,9 @@ def sweep(experiment: Experiment | str | Path, *, out: str | Path | None = None,
     progress : progress bar on stderr (runs done, failed, ETA)
     on_run : called after every run with a ``RunOutcome`` (an exception raised there stops the sweep;
         finished runs stay on disk)
+    ensemble : ``"posterior"``, ``"prior"``, ``"none"``, a file or a DataFrame (default: the experiment's
+        ``ensemble:``, else ``sim.ensemble.default_spec()``): replicate r of every point uses parameter set r
+        and seed r; the run id includes the set, so a sweep with an ensemble resumes like any other
 
     Returns a ``SweepResult`` holding DataFrames. Runs that raise do not stop the sweep: they are
     listed in ``result.failures`` (and ``failures.csv``) and can be retried by running again.
@@ -173,13 +181,21 @@ def sweep(experiment: Experiment | str | Path, *, out: str | Path | None = None,
     ind_idx = [indicators.INDICATOR_NAMES.index(n) for n in exp.indicators]
     grp_idx = [indicators.GROUPS.index(g) for g in exp.groups]
 
+    spec = exp.spec.ensemble if ensemble is None else ensemble
+    label = ens.spec_label(spec)
+    sets = ens.ensemble_sets(spec, len(seeds), exp.seed)
+    members = [None] * len(seeds) if sets is None else [sets.iloc[r] for r in range(len(seeds))]
+
     version = model_version()
     tasks: list[RunTask] = []
     for point in design.index:
         row = {name: _plain(design.at[point, name]) for name in design.columns}
-        kwargs = exp.scenario_at(row).model_kwargs()
+        scenario = exp.scenario_at(row)
+        kwargs = scenario.model_kwargs()
+        fixed = set(scenario.behaviour.model_dump(exclude_none=True))  # a factor or the base sets it: it stays
         for r, s in enumerate(seeds):
-            tasks.append(RunTask(run_id(kwargs, s, keep, version), int(point), r, s, (kwargs, s, horizons, ind_idx, grp_idx)))
+            kw = ens.member_kwargs(kwargs, members[r], fixed)
+            tasks.append(RunTask(run_id(kw, s, keep, version), int(point), r, s, (kw, s, horizons, ind_idx, grp_idx)))
     unique = list({t.run_id: t for t in tasks}.values())
     design_hash = hashlib.sha256(json.dumps([t.run_id for t in tasks]).encode()).hexdigest()[:HASH_DIGITS]
 
@@ -210,6 +226,8 @@ def sweep(experiment: Experiment | str | Path, *, out: str | Path | None = None,
         "backend": backend.name, "workers": backend.workers, "started": started,
         "versions": store.versions(), "git_commit": store.git_commit(),
         "model_version": version, "other_versions_found": others,
+        "ensemble": {"spec": label if sets is not None else "none", "members": 0 if sets is None else len(sets),
+                     "parameters": [] if sets is None else list(sets.columns)},
     }
 
     def manifest(status: str) -> dict[str, Any]:
@@ -221,6 +239,8 @@ def sweep(experiment: Experiment | str | Path, *, out: str | Path | None = None,
 
     out.mkdir(parents=True, exist_ok=True)
     store.write_csv(out / "design.csv", design.reset_index())
+    if sets is not None:  # replicate r of every point assumed row r
+        store.write_csv(out / "ensemble.csv", sets.reset_index().assign(seed=seeds)[["member", "seed", *sets.columns]])
     store.write_json(out / "manifest.json", manifest("running"))
     bar = tqdm(total=len(unique), initial=reused, desc=exp.name, unit="run", disable=not progress,
                file=sys.stderr, dynamic_ncols=True)
@@ -359,7 +379,7 @@ def _assemble(out: Path, exp: Experiment, design: pd.DataFrame, tasks: list[RunT
         finally:
             if writer is not None:
                 writer.close()
-    cols = ["point", *factors, *SUMMARY_KEYS, "mean", "sd", "ci_low", "ci_high", "n"]
+    cols = ["point", *factors, *SUMMARY_KEYS, *SUMMARY_STATS]
     summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame(columns=cols)
     store.write_csv(out / "summary.csv", summary)
     store.write_parquet(out / "summary.parquet", summary)
@@ -368,12 +388,15 @@ def _assemble(out: Path, exp: Experiment, design: pd.DataFrame, tasks: list[RunT
 
 def _summarise_point(df: pd.DataFrame, id_cols: list[str]) -> pd.DataFrame:
     g = df.groupby(SUMMARY_KEYS, sort=False).value
-    s = g.agg(mean="mean", sd="std", n="count").reset_index()
+    s = g.agg(mean="mean", sd="std", n="count")
+    q = g.quantile([b / 100 for b in ENSEMBLE_BANDS]).unstack()
+    q.columns = ["ens_low", "ens_q25", "ens_q75", "ens_high"]
+    s = s.join(q).reset_index()
     half = stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(s.n - 1, 1)) * s.sd / np.sqrt(s.n)
     s["ci_low"], s["ci_high"] = s["mean"] - half, s["mean"] + half
     for j, c in enumerate(id_cols):
         s.insert(j, c, df[c].iloc[0])
-    return s[[*id_cols, *SUMMARY_KEYS, "mean", "sd", "ci_low", "ci_high", "n"]]
+    return s[[*id_cols, *SUMMARY_KEYS, *SUMMARY_STATS]]
 
 
 def _failures_frame(failures: list[dict[str, Any]], tasks: list[RunTask], design: pd.DataFrame) -> pd.DataFrame:

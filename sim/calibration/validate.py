@@ -96,7 +96,7 @@ def replay(t: pd.DataFrame, scenario: str | Path | Scenario | None = None, *, po
                               f"from {sc.start} on")
     seed = VALIDATION_SEED if seed is None else seed
     result = run_scenario(sc, replicates=replicates, seed=seed, workers=workers, population=population,
-                          months=months, progress=progress)
+                          months=months, progress=progress, ensemble="none")  # the calibrated point, not an ensemble
     sims = tg.extract(result.records, result.scenario.start, t)  # (replicates, targets)
     return Validation(fit_table(sims, t), result.seconds, replicates, population, name)
 

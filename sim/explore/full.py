@@ -29,7 +29,7 @@ def run_full(settings: Settings, root: str | Path = RESULTS_ROOT) -> Path:
     ``root/<short id>/``; the report's path."""
     text = to_yaml(settings)
     folder = Path(root) / short_id(text)
-    result = compare(list(scenarios(settings)), progress=False)
+    result = compare(list(scenarios(settings)), progress=False, ensemble="none")  # as the live view shows
     result.write(folder)
     (folder / SCENARIO_FILE).write_text(text)
     return build_report(folder)

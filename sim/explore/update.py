@@ -138,7 +138,8 @@ def update(settings: Settings, cancel: threading.Event | None = None,
             progress(done[0] / total)
 
     check()
-    result = compare([base, variant], progress=False, on_replicate=step)
+    # chance only: the explorer answers in seconds; ensembles are for compare and the reports
+    result = compare([base, variant], progress=False, on_replicate=step, ensemble="none")
     check()
     return Answer(settings, base, variant, result.table,
                   {r.scenario.name: r.timeseries for r in result.results}, result.horizons,

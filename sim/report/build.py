@@ -25,6 +25,7 @@ from sim import indicators
 from sim.batch import store
 from sim.params import PARAM_BY_NAME
 from sim.plots import compare as compare_plots
+from sim.plots import ensemble as ensemble_plots
 from sim.plots import run as run_plots
 from sim.plots import sweep as sweep_plots
 from sim.plots import trials as trials_plots
@@ -99,13 +100,18 @@ def _run_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[str, 
     caveat = (text.CAVEAT_FEW_REPLICATES.format(n=run.manifest.get("replicates", "?"))
               if int(run.manifest.get("replicates") or 0) < text.FEW_REPLICATES else
               ("One arrival cohort followed from arrival: levels differ from surveys of all settlers, most of whom "
-               "arrived years ago. " if mode == "cohort" else "") + text.CAVEAT_CHANCE_ONLY)
+               "arrived years ago. " if mode == "cohort" else "")
+              + (text.CAVEAT_ENSEMBLE.format(spec=run.manifest["ensemble"].get("spec", "?"), n=_members(run))
+                 if _members(run) else text.CAVEAT_CHANCE_ONLY))
     summary += Markup(f'<p class="caveat"><strong>Caveat:</strong> {escape(caveat)}</p>')
     sections = [
         _section("summary", "Summary", summary),
         _section("scenario", "Scenario", _scenario_html(run) + _params_html(sc)),
         _section("results", "Headline results", _levels_html(run, months)),
         _section("over-time", "Over time", figs.add(run_plots.trajectories({run.name: run.timeseries}, styles=styles))),
+        *([_section("uncertainty", "Over the parameter ensemble", figs.add(ensemble_plots.fan_chart(
+            {run.name: run.timeseries}, list(HEADLINE[:6]), styles=styles, name="fan_levels")))]
+          if _members(run) else []),
         _section("groups", "By sex, age and years since arrival",
                  figs.add(run_plots.group_breakdown(run.summary, style=styles[run.name], scenario=run.name,
                                                     months=months))),
@@ -214,6 +220,8 @@ def _compare_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[s
     chosen = text.summary_effects(comp, HEADLINE)
     sections = [
         _section("summary", "Summary", _compare_summary(data, chosen, last, figs, styles)),
+        *([_section("uncertainty", "Under parameter uncertainty", _compare_uncertainty(data, last, figs, styles))]
+          if _members(data.runs[data.base]) else []),
         _section("groups", "Who gains, who loses", _groups_html(data, chosen, last, figs, styles)),
         _section("scenarios", "Scenarios compared",
                  Markup("<p>Every scenario ran with common random numbers: replicate <em>i</em> of each scenario "
@@ -237,6 +245,32 @@ def _compare_report(folder: Path, figs: _Figures) -> tuple[str, str, list[dict[s
             "with 95% confidence intervals from paired replicates", sections)
 
 
+def _members(run: RunData) -> int:
+    """Ensemble members behind a run (0 without an ensemble)."""
+    e = run.manifest.get("ensemble")
+    return int(e.get("members") or 0) if isinstance(e, dict) else 0
+
+
+def _compare_uncertainty(data: CompareData, last: int, figs: _Figures, styles: dict[str, Any]) -> Markup:
+    """Each headline effect's probability of helping over the ensemble, in words, and fan charts of the effects."""
+    comp = data.comparison
+    base_run = data.runs[data.base]
+    spec = base_run.manifest.get("ensemble", {}).get("spec", "?")
+    rows = comp[(comp.group == "all") & (comp.horizon == last) & comp.indicator.isin(HEADLINE) & comp.p_better.notna()]
+    order = {n: i for i, n in enumerate(HEADLINE)}
+    rows = rows.assign(_o=rows.indicator.map(order)).sort_values(["scenario", "_o"])
+    items = "".join(f"<li>{escape(text.probability_sentence(r))}</li>" for r in rows.itertuples(index=False))
+    lead = (f"For each headline effect {compare_plots.horizon_words(last)}: the share of the ensemble's parameter "
+            "sets in which it goes the way of the average effect, the 90% range of the effect over the sets, the "
+            "interval from chance alone (replicates at fixed parameters), and how much of the spread the "
+            "parameters make.")
+    fan = figs.add(ensemble_plots.fan_chart({n: r.timeseries for n, r in data.runs.items()}, list(HEADLINE[:6]),
+                                            base=data.base, styles=styles, name="fan_effects"))
+    caveat = text.CAVEAT_ENSEMBLE.format(spec=spec, n=_members(base_run))
+    return Markup(f"<p>{escape(lead)}</p><ul class=\"tight\">{items}</ul>") + fan + Markup(
+        f'<p class="caveat"><strong>Caveat:</strong> {escape(caveat)}</p>')
+
+
 def _compare_summary(data: CompareData, chosen: pd.DataFrame, last: int, figs: _Figures,
                      styles: dict[str, Any]) -> Markup:
     """The one-screen summary: the chosen effects in words (rule: ``text.summary_effects``), one figure, a caveat."""
@@ -253,6 +287,8 @@ def _compare_summary(data: CompareData, chosen: pd.DataFrame, last: int, figs: _
               f"{escape(compare_plots.horizon_words(last))}.</li>" for n in quiet]
     n = int(data.comparison.n.max())  # paired replicates
     caveat = text.CAVEAT_FEW_REPLICATES.format(n=n) if n < text.FEW_REPLICATES else text.CAVEAT_CHANCE_ONLY
+    if _members(data.runs[data.base]):
+        caveat = text.CAVEAT_ENSEMBLE.format(spec=data.runs[data.base].manifest["ensemble"].get("spec", "?"), n=n)
     figure = ""
     if not chosen.empty:
         horizon = int(chosen.horizon.iloc[0])  # the largest effect's horizon

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.indicators import INDICATOR_BY_NAME
 from sim.mechanisms import MECHANISMS
 from sim.params import PARAM_BY_NAME
 from sim.plots.compare import horizon_words
@@ -194,6 +195,40 @@ def effect_sentence(row: Any) -> str:
     else:
         ci = f"95% CI {fmt_diff(ind, lo, scale)} to {fmt_diff(ind, hi, scale)}"
     return f"{what}: {change} ({fmt_diff(ind, diff, scale)}{points}, {ci})"
+
+
+def probability_sentence(row: Any) -> str:
+    """'mentorship lowers no one to ask for help when sick after 3 years in 97% of plausible parameter sets (...)'.
+
+    row: a comparison.csv row with an ensemble: scenario, indicator, horizon, diff, p_better, ens_low, ens_high,
+    chance_ci_low, chance_ci_high, param_share. The direction named is that of the mean effect; the share is of
+    the members whose own effect goes that way.
+    """
+    r = row._asdict() if hasattr(row, "_asdict") else dict(row)
+    ind = r["indicator"]
+    diff, p_better = float(r["diff"]), float(r["p_better"])
+    better = INDICATOR_BY_NAME[ind].better
+    up = diff > 0
+    helps = (better == "higher") == up
+    share = p_better if helps else 1 - p_better
+    verb = "raises" if up else "lowers"
+    lo, hi = float(r["ens_low"]), float(r["ens_high"])
+    scale = max(abs(lo), abs(hi)) or None
+    points = " points" if is_share(ind) else ""
+    parts = [f"90% of sets: {fmt_diff(ind, lo, scale)} to {fmt_diff(ind, hi, scale)}{points}"]
+    if math.isfinite(float(r.get("chance_ci_low", float("nan")))):
+        parts.append(f"chance alone: 95% CI {fmt_diff(ind, float(r['chance_ci_low']), scale)} to "
+                     f"{fmt_diff(ind, float(r['chance_ci_high']), scale)}")
+    if math.isfinite(float(r.get("param_share", float("nan")))):
+        parts.append(f"the parameters make {float(r['param_share']):.0%} of its variance")
+    what = f"{title(ind)[0].lower()}{title(ind)[1:]}"
+    return (f"{r['scenario']} {verb} {what} {horizon_words(r['horizon'])} in {share:.0%} of plausible parameter sets "
+            f"({'; '.join(parts)})")
+
+
+CAVEAT_ENSEMBLE = ("Each replicate used its own plausible parameter set (the {spec} ensemble, {n} members) and its own "
+                   "seed, the same in every scenario: the 90% bands cover what is unknown about the behaviour "
+                   "parameters as well as chance; 'plausible' means drawn from that ensemble, no more.")
 
 
 def indistinguishable(comparison: pd.DataFrame, horizon: int, group: str = "all") -> dict[str, list[str]]:
