@@ -14,7 +14,8 @@ Specs (``--ensemble`` on the command line, ``ensemble:`` in experiment files):
 * ``posterior``: ``sim/data/posterior.parquet`` (written by the posterior calibration).
 * a path: a Parquet or CSV file of parameter sets with a ``weight`` column (``read_parameter_sets``).
 
-The default is ``posterior`` when ``sim/data/posterior.parquet`` exists, ``none`` before that.
+The default is ``posterior`` when ``sim/data/posterior.parquet`` exists, ``none`` before that (or the spec in the
+environment variable ``RESETTLE_ENSEMBLE``).
 
 From a file, ``n`` members are taken as follows. With equal weights, member *i* is row
 ``i mod rows``: rows in file order, and when ``n`` exceeds the rows they are reused in the same
@@ -29,6 +30,7 @@ ensemble's: what an analyst fixes stays fixed, the ensemble varies the rest.
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ from sim.scenario import ScenarioError
 WEIGHT = "weight"
 SPECS = ("posterior", "prior", "none")
 POSTERIOR_FILE = "posterior.parquet"  # in sim/data, written by the posterior calibration
+ENV_DEFAULT = "RESETTLE_ENSEMBLE"  # environment variable overriding the default spec
 MAX_SEED = 2**32 - 1  # scipy's samplers take 32-bit seeds: larger seeds are folded into that range
 
 
@@ -55,7 +58,11 @@ def posterior_path() -> Path:
 
 
 def default_spec() -> str:
-    """``posterior`` once ``sim/data/posterior.parquet`` exists, ``none`` before that."""
+    """``posterior`` once ``sim/data/posterior.parquet`` exists, ``none`` before that; the environment variable
+    ``RESETTLE_ENSEMBLE`` (a spec) overrides it (the test suite sets ``none``: fixed parameters unless a test asks)."""
+    override = os.environ.get(ENV_DEFAULT)
+    if override:
+        return override
     return "posterior" if posterior_path().is_file() else "none"
 
 

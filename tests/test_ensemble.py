@@ -97,6 +97,7 @@ def test_cli_bad_ensemble_is_one_line_exit_2_before_work(tmp_path: Path, capsys,
 
 
 def test_posterior_missing_is_refused_and_default_is_none(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(ens.ENV_DEFAULT, raising=False)  # the suite's fixed-parameter default off
     monkeypatch.setattr(ens, "posterior_path", lambda: tmp_path / "posterior.parquet")
     assert ens.default_spec() == "none"
     assert ens.ensemble_sets(None, 3, 1) is None
@@ -105,6 +106,8 @@ def test_posterior_missing_is_refused_and_default_is_none(monkeypatch, tmp_path:
     write_sets(tmp_path / "posterior.parquet", job_offer_rate=[0.5, 0.7], weight=[1.0, 1.0])
     assert ens.default_spec() == "posterior"
     assert ens.ensemble_sets(None, 3, 1).job_offer_rate.tolist() == [0.5, 0.7, 0.5]
+    monkeypatch.setenv(ens.ENV_DEFAULT, "none")  # the environment overrides the default
+    assert ens.default_spec() == "none"
 
 
 # ---------------------------------------------------------------- prior and resampling

@@ -140,10 +140,12 @@ def _write(path: Path, df: pd.DataFrame) -> Path:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda df: df.drop(columns="weight"), "no 'weight' column"),
-    (lambda df: df.assign(weight=-1.0), "weight: expected finite non-negative"),
-    (lambda df: df.assign(not_a_parameter=1.0), "column 'not_a_parameter': not a fitted parameter"),
-    (lambda df: df.assign(job_offer_rate=99.0), "column 'job_offer_rate': values must lie in its fitting bounds"),
+    (lambda df: df.drop(columns="weight"), "column 'weight': missing"),
+    (lambda df: df.assign(weight=-1.0), "column 'weight': row 0: expected a non-negative weight"),
+    (lambda df: df.assign(not_a_parameter=1.0), "column 'not_a_parameter': unknown parameter"),
+    (lambda df: df.assign(family_worry_level=0.5), "not a fitted parameter"),
+    (lambda df: df.assign(job_offer_rate=99.0), "column 'job_offer_rate': row 0: 99 is outside the declared range"),
+    (lambda df: df.assign(job_offer_rate=0.05), "column 'job_offer_rate': values must lie in its fitting bounds"),
 ])
 def test_bad_posterior_file_is_one_line_naming_what_is_wrong(tmp_path: Path, change, message: str) -> None:
     good = pd.DataFrame({"job_offer_rate": [0.5, 0.7], "weight": [0.5, 0.5]})

@@ -76,6 +76,9 @@ class Emulators:
     def __init__(self, seed: int = 0, restarts: int = 0) -> None:
         self.seed, self.restarts = seed, restarts
         self.parts: list[_One] = []
+        # per target: variance added to the GP's own, the error it makes on held-out runs beyond what it expects
+        # (set by the workflow for the last wave: GPs fitted by maximum likelihood tend to be overconfident)
+        self.extra: np.ndarray | None = None
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> Emulators:
         self.parts = []
@@ -110,7 +113,7 @@ class Emulators:
         return np.array([p.noise for p in self.parts])
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Emulated mean output and its variance (without run-to-run noise), each shape (n, m)."""
+        """Emulated mean output and its variance (without run-to-run noise, with ``extra``), each shape (n, m)."""
         n, m = len(X), len(self.parts)
         mean, var = np.empty((n, m)), np.empty((n, m))
         for s in range(0, n, CHUNK):
@@ -124,7 +127,8 @@ class Emulators:
                 mu, v = p.residual(x)
                 mean[s:s + CHUNK, j] += mu * p.scale
                 var[s:s + CHUNK, j] = v * p.scale ** 2
-        return mean, var
+        extra = getattr(self, "extra", None)
+        return mean, var if extra is None else var + extra
 
     def length_scales(self) -> np.ndarray:
         """Fitted RBF length-scales, shape (m, d) (inf for parameters a target's GP does not see)."""

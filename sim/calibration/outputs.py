@@ -65,15 +65,20 @@ def calibration_json(result: WorkflowResult, previous: dict[str, Any] | None = N
             "cutoff": CUTOFF, "rank": RANK,
         },
         "targets": {"survey": pb.n_survey, "trials": len(pb.trials), "sign_checks": len(pb.signs)},
-        "waves": [{"wave": w.index, "design_points": len(w.design), "plausible_share_of_box": round(w.plausible_share, 5)}
+        "waves": [{"wave": w.index, "design_points": len(w.design), "plausible_share_of_box": float(f"{w.plausible_share:.3g}")}
                   for w in result.waves],
-        "plausible_share_final": round(d["plausible_share_final"], 6),
+        "plausible_share_final": float(f"{d["plausible_share_final"]:.3g}"),
         "posterior_rows": len(result.draws),
         "diagnostics": {
             "mcmc": d["mcmc"],
             "emulator_validation_inside_95": d["emulator_validation"]["inside_95"],
             "emulator_at_posterior_inside_95": d["emulator_at_posterior"]["inside_95"],
             "predictive_coverage": pred["coverage"],
+            "predictive_coverage_survey": round(float(np.mean([r["inside_predictive_95"]
+                                                               for r in pred["per_target"][:pb.n_survey]])), 3),
+            "predictive_coverage_trials": round(float(np.mean([r["inside_predictive_95"]
+                                                               for r in pred["per_target"][pb.n_survey:]])), 3)
+            if pb.trials else None,
             "predictive_coverage_runs_only": pred["coverage_runs_only"],
             "predictive_outside": [r["target"] for r in pred["per_target"] if not r["inside_predictive_95"]],
             "sign_checks": pred["sign_checks"],

@@ -114,31 +114,28 @@ def write(path: str | Path, values: Sequence[Mapping[str, float]]) -> Path:
 
 
 def read(path: str | Path | None = None, fitted: Mapping[str, tuple[float, float, bool]] | None = None) -> pd.DataFrame:
-    """Read and check a posterior file against the declared parameters: known names, values inside their fitting
-    bounds (``fitted``, default ``calibrate.FITTED``), a ``weight`` column that is finite, >= 0, not all zero.
+    """Read and check a posterior file: an ensemble file (``sim.ensemble.read_parameter_sets``: known behaviour
+    parameters inside their declared ranges, a usable ``weight`` column) whose columns are fitted parameters
+    (``fitted``, default ``calibrate.FITTED``) with values inside their fitting bounds (the prior box).
     Raises ``PosteriorError`` (one line) for a missing, unreadable or stale file."""
     from sim.calibration.calibrate import FITTED
+    from sim.ensemble import EnsembleError, read_parameter_sets
 
     path = Path(path) if path is not None else posterior_path()
     fitted = FITTED if fitted is None else fitted
     if not path.is_file():
         raise PosteriorError(f"{path}: posterior file not found (run `resettle calibrate` to make it)")
     try:
-        df = pd.read_parquet(path)
-    except Exception as err:  # pyarrow raises several kinds for a damaged file
-        raise PosteriorError(f"{path}: cannot read as parquet ({str(err).splitlines()[0]})") from None
-    if WEIGHT not in df.columns:
-        raise PosteriorError(f"{path}: no '{WEIGHT}' column (expected one column per parameter plus '{WEIGHT}')")
-    w = df[WEIGHT].to_numpy(float)
-    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise PosteriorError(f"{path}: {WEIGHT}: expected finite non-negative weights, not all zero")
+        df = read_parameter_sets(path)
+    except EnsembleError as err:
+        raise PosteriorError(str(err)) from None
     for col in df.columns.drop(WEIGHT):
         if col not in fitted:
             raise PosteriorError(f"{path}: column '{col}': not a fitted parameter (stale file? fitted: "
                                  f"{', '.join(sorted(fitted))})")
         lo, hi, _ = fitted[col]
         x = df[col].to_numpy(float)
-        if not np.all(np.isfinite(x)) or x.min() < lo - 1e-9 or x.max() > hi + 1e-9:
+        if x.min() < lo - 1e-9 or x.max() > hi + 1e-9:
             raise PosteriorError(f"{path}: column '{col}': values must lie in its fitting bounds [{lo:g}, {hi:g}], "
-                                 f"got [{np.nanmin(x):g}, {np.nanmax(x):g}]")
+                                 f"got [{x.min():g}, {x.max():g}]")
     return df

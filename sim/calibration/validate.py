@@ -13,6 +13,7 @@ table against the figures before 2020 in ``sim/data/hindcast.csv``, which calibr
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,8 +152,14 @@ def posterior_predictive(t: pd.DataFrame, draws: int = PREDICTIVE_DRAWS, *, popu
         records = [run_replicate(j, s) for j, s in zip(jobs, seeds)]
     sims = np.concatenate([tg.extract(r, sc.start, t) for r in records])  # (draws, targets)
     z = tg.standardised(sims, t)
+    # the calibration's discrepancy: the default, or the raised one of a figure it named a structural miss
+    from sim.calibration.calibrate import calibration_path
+
+    cal = json.loads(calibration_path().read_text()) if calibration_path().is_file() else {}
+    raised = cal.get("observation_model", {}).get("structural_misses", {})
+    disc = np.array([max(DISCREPANCY_SD, raised.get(name, 0.0)) for name in t["indicator"]])
     rng = np.random.default_rng(0 if seed is None else seed)
-    noisy = z + rng.normal(0, np.hypot(OBSERVATION_SD, DISCREPANCY_SD), z.shape)
+    noisy = z + rng.normal(0, 1, z.shape) * np.hypot(OBSERVATION_SD, disc)
     lo, hi = np.quantile(noisy, [0.025, 0.975], axis=0)
     return pd.DataFrame({"target": t["target"], "predictive_low": np.quantile(sims, 0.025, axis=0),
                          "predictive_high": np.quantile(sims, 0.975, axis=0), "inside_predictive": (lo <= 0) & (hi >= 0)})

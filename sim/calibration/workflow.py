@@ -70,7 +70,7 @@ class Settings:
     walkers: int = 96
     steps: int = 1500
     burn: int = 750
-    recovery_steps: int = 600
+    recovery_steps: int = 800
     seed: int = 20261201
     trials: bool = True
 
@@ -283,6 +283,9 @@ def run_workflow(problem: CalibrationProblem, settings: Settings, checkpoint: st
             if progress:
                 print(f"wave {k}: {share:.3g} of the prior box not ruled out", file=sys.stderr)
         final_share = share
+        validation = ckpt.load("emulator_validation.pkl") or _holdout(problem, obs, waves, settings)
+        ckpt.save("emulator_validation.pkl", validation)
+        waves[-1].emulators.extra = np.array(validation["extra_variance"])  # type: ignore[union-attr]
         rng = np.random.default_rng([settings.seed, 100])
         chain = ckpt.load("posterior.pkl")
         if chain is None:
@@ -296,8 +299,7 @@ def run_workflow(problem: CalibrationProblem, settings: Settings, checkpoint: st
         checks = _run_points(problem, ckpt, 200, draws[:n_checks], seeds, backend, "posterior checks", progress)
         runs += n_checks + min(settings.recovery, n_checks) * RECOVERY_REPLICATES
         diagnostics = {"mcmc": mcmc, "plausible_share_final": final_share, "structural_misses": obs.structural}
-        diagnostics["emulator_validation"] = ckpt.load("emulator_validation.pkl") or _holdout(problem, obs, waves, settings)
-        ckpt.save("emulator_validation.pkl", diagnostics["emulator_validation"])
+        diagnostics["emulator_validation"] = validation
         diagnostics["emulator_at_posterior"] = _emulator_at(waves[-1], draws[:n_checks], problem.standardise(checks))
         diagnostics["predictive"] = predictive_check(problem, obs, checks, np.random.default_rng([settings.seed, 300]))
         rec = ckpt.load("recovery.pkl")
@@ -326,7 +328,9 @@ def _training_set(waves: list[Wave], wave: Wave, obs: Observations) -> tuple[np.
 
 def _holdout(problem: CalibrationProblem, obs: Observations, waves: list[Wave], settings: Settings) -> dict[str, Any]:
     """The last wave's emulators refitted without a held-out fifth of its runs, then scored on them: the share of
-    held-out runs inside the emulator's 95% interval (emulator variance plus run-to-run noise) and R^2."""
+    held-out runs inside the emulator's 95% interval (emulator variance plus run-to-run noise), R^2, and the
+    extra variance per target (the mean squared error beyond the expected noise and emulator variance, >= 0)
+    that the last wave's emulators then carry into the posterior."""
     X, Y = _training_set(waves[:-1], waves[-1], obs)
     rng = np.random.default_rng([settings.seed, 400])
     test = rng.random(len(X)) < HOLDOUT
@@ -335,15 +339,18 @@ def _holdout(problem: CalibrationProblem, obs: Observations, waves: list[Wave], 
     sd = np.sqrt(var + em.noise)
     inside = np.abs(Y[test] - mean) <= 1.96 * sd
     ok = np.isfinite(Y[test])
-    rows = []
+    rows, extra = [], []
     for j, label in enumerate(problem.obs.labels):
         y, m = Y[test][ok[:, j], j], mean[ok[:, j], j]
+        excess = np.mean((y - m) ** 2) - em.noise[j] - np.mean(var[ok[:, j], j]) if y.size else 0.0
+        extra.append(float(max(excess, 0.0)))
         r2 = 1 - np.sum((y - m) ** 2) / np.sum((y - y.mean()) ** 2) if y.size > 1 and y.var() > 0 else np.nan
         rows.append({"target": label, "held_out": int(ok[:, j].sum()),
                      "inside_95": round(float(inside[ok[:, j], j].mean()), 3) if ok[:, j].any() else np.nan,
-                     "r2": round(float(r2), 3), "noise_sd": round(float(np.sqrt(em.noise[j])), 3)})
+                     "r2": round(float(r2), 3), "noise_sd": round(float(np.sqrt(em.noise[j])), 3),
+                     "extra_sd": round(float(np.sqrt(extra[-1])), 3)})
     return {"runs_held_out": int(test.sum()), "runs_fitted": int((~test).sum()),
-            "inside_95": round(float(inside[ok].mean()), 3), "per_target": rows}
+            "inside_95": round(float(inside[ok].mean()), 3), "per_target": rows, "extra_variance": extra}
 
 
 def _emulator_at(wave: Wave, U: np.ndarray, Z: np.ndarray) -> dict[str, Any]:
