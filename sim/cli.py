@@ -655,7 +655,7 @@ def _sizes(text: str) -> tuple[int, ...]:
     except ValueError:
         sizes = ()
     if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, e.g. 340,240,240; got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, e.g. 340,200,200; got {text!r}")
     return sizes
 
 
@@ -703,7 +703,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     paths = outputs.write_all(result, out, posterior_file, report)
     d = result.diagnostics
     print(f"calibrated {len(problem.names)} parameters on {len(problem.obs.labels)} targets: {result.runs} runs, "
-          f"{result.seconds / 60:.1f} min; predictive coverage {d['predictive']['coverage']:.0%}, "
+          f"{result.seconds / SECONDS_PER_MINUTE:.1f} min; predictive coverage {d['predictive']['coverage']:.0%}, "
           f"recovery {d['recovery']['share_inside_90']:.0%} inside 90% intervals")
     for kind, path in paths.items():
         print(f"written: {kind}: {path}")
@@ -760,7 +760,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-PREDICTIVE_DEFAULT = 40
+PREDICTIVE_DEFAULT = 40  # posterior rows replayed by validate's predictive check
+SECONDS_PER_MINUTE = 60
 
 
 def _predictive(args: argparse.Namespace, figures: pd.DataFrame) -> pd.DataFrame | None:
@@ -773,7 +774,7 @@ def _predictive(args: argparse.Namespace, figures: pd.DataFrame) -> pd.DataFrame
     if args.draws == 0 or (args.draws is None and not post.posterior_path().is_file()):
         return None
     try:
-        return posterior_predictive(figures, args.draws or PREDICTIVE_DEFAULT, population=args.population or 5000,
+        return posterior_predictive(figures, args.draws or PREDICTIVE_DEFAULT, population=args.population or VALIDATE_SIZE[0],
                                     seed=args.seed, workers=args.workers, progress=not args.quiet)
     except post.PosteriorError as err:
         raise BadInput(str(err)) from None

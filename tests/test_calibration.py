@@ -158,7 +158,9 @@ def test_cli_bad_targets_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
     bad.write_text("indicator,year\nx,2020\n")
     assert main(["validate", "--targets", str(bad), "--quiet"]) == 2
     assert main(["calibrate", "--targets", str(tmp_path / "missing.csv"), "--quiet"]) == 2
-    assert main(["calibrate", "--waves", "10,x", "--quiet"]) == 2  # argparse: one line
+    with pytest.raises(SystemExit) as exit_:  # argparse: usage and one line, exit 2
+        main(["calibrate", "--waves", "10,x", "--quiet"])
+    assert exit_.value.code == 2
     assert main(["calibrate", "--scheduler", "tcp://127.0.0.1:9", "--quiet", "--checkpoint", str(tmp_path / "c"),
                  "--report", str(tmp_path / "r"), "--posterior", str(tmp_path / "p.parquet"),
                  "--out", str(tmp_path / "c.json")]) == 2

@@ -194,10 +194,11 @@ def test_fewer_sets_than_replicates_are_reused_in_order() -> None:
 
 
 def test_param_share_tells_parameter_variance_from_chance() -> None:
-    """Identical sets: the spread is chance (share near 0); job offers from 0.15 to 2: nearly all parameters."""
+    """Identical sets: the spread is chance (share near 0); labour-force entry from 0.01 to 0.3 a month (the whole
+    prior box): nearly all parameters."""
     sc = small(replicates=8, population={"size": 400})
-    same = run_scenario(sc, ensemble=pd.DataFrame({"job_offer_rate": [1.0] * 8}), chance_replicates=8, progress=False)
-    wide = run_scenario(sc, ensemble=pd.DataFrame({"job_offer_rate": np.geomspace(0.15, 2.0, 8)}), chance_replicates=8,
+    same = run_scenario(sc, ensemble=pd.DataFrame({"lf_entry_rate": [0.05] * 8}), chance_replicates=8, progress=False)
+    wide = run_scenario(sc, ensemble=pd.DataFrame({"lf_entry_rate": np.geomspace(0.01, 0.3, 8)}), chance_replicates=8,
                         progress=False)
     cell = lambda r: r.summary().query("indicator == 'employment_rate' and group == 'all'").iloc[0]  # noqa: E731
     assert cell(wide).param_share > 0.9

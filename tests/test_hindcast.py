@@ -96,7 +96,8 @@ def test_hindcast_rows_never_enter_calibration(capsys: pytest.CaptureFixture[str
 def test_cli_hindcast_tables_every_row_with_a_finite_model_value(tmp_path: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "h"
-    code = main(["validate", "--hindcast", "--population", "600", "--replicates", "2", "--out", str(out), "--quiet"])
+    code = main(["validate", "--hindcast", "--population", "1500", "--replicates", "2", "--draws", "2", "--out", str(out),
+                 "--quiet"])
     assert code == 0
     table = pd.read_csv(out / "hindcast.csv")
     assert list(table.target) == list(HINDCAST.target)
@@ -108,7 +109,7 @@ def test_cli_hindcast_tables_every_row_with_a_finite_model_value(tmp_path: Path,
     assert len(rows) == len(HINDCAST) + 1 and "Within tolerance" in md  # the header and one line a figure
     assert (out / "hindcast.png").stat().st_size > 10_000
     printed = capsys.readouterr().out
-    assert "hindcast: 2 replicates of 600 settlers" in printed and "livelihood_benefit_year_1_since_arrival" in printed
+    assert "hindcast: 2 replicates of 1500 settlers" in printed and "livelihood_benefit_year_1_since_arrival" in printed
 
 
 def test_cli_hindcast_bad_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

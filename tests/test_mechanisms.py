@@ -801,10 +801,11 @@ def grant_arms():
 
 
 def test_small_grant_pushes_people_into_work_sooner(grant_arms):
-    """Observed (3000 settlers): employment at month 12 about 39% (28M) vs 54% (5M), gap ~15 +- 2 per replicate."""
+    """Employment at month 12, 5M against 28M grant: gap 4.4-5.2 points per replicate at the posterior median
+    (about 15 at the earlier least-squares point, whose labour-force flows were four times faster)."""
     big, small = grant_arms["big"], grant_arms["small"]
     gap = small["employment_rate"][:, 11] - big["employment_rate"][:, 11]
-    assert (gap > 5).all()
+    assert (gap > 2).all() and gap.mean() > 3
     stress_gap = small["money_stress"][:, 5] - big["money_stress"][:, 5]
     assert (stress_gap > 0.3).all()  # about 0.92 vs 0.20
 
@@ -818,7 +819,7 @@ def test_small_grant_means_worse_jobs(grant_arms):
     day = small["day_labour_share"][:, late].mean(1) - big["day_labour_share"][:, late].mean(1)
     assert day.mean() > 0.3  # about +0.7 (replicate sd 0.55, se 0.2) since households share money stress
     reg = small["regular_job_share"][:, late].mean(1) - big["regular_job_share"][:, late].mean(1)
-    assert reg.mean() < -5 and (reg < 0).all()
+    assert reg.mean() < -2.5 and (reg < 0).all()  # -3.1 to -4.9 per replicate at the posterior median (-8 before)
     wage = small["mean_monthly_wage"][:, late].mean(1) - big["mean_monthly_wage"][:, late].mean(1)
     assert (wage < 0).all() and wage.mean() < -2
 

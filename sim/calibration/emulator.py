@@ -26,6 +26,8 @@ from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
 LENGTH_SCALE_BOUNDS = (0.05, 100.0)  # unit-cube units: from a twentieth of the range to flat
 NOISE_BOUNDS = (1e-6, 10.0)  # of the standardised residual's variance
+NOISE_START = 0.3  # the optimiser's first guess: about a third of the residual variance is chance
+AMPLITUDE_BOUNDS = (1e-3, 1e3)  # of the GP's variance, in units of the residual variance
 RIDGE = 1e-6  # keeps the linear mean's least squares well posed with few points
 MIN_POINTS = 8  # fewer finite runs than this: the target is emulated by its mean and variance only
 ACTIVE = 8  # parameters a target's Gaussian process sees (fitting 34 length-scales costs minutes per target)
@@ -96,8 +98,8 @@ class Emulators:
             resid = y - A @ coef
             scale = float(resid.std()) or 1.0
             active = np.sort(np.argsort(-np.abs(coef[1:]))[:min(ACTIVE, d)])
-            kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(active.size, 0.5), LENGTH_SCALE_BOUNDS)
-                      + WhiteKernel(0.3, NOISE_BOUNDS))
+            kernel = (ConstantKernel(1.0, AMPLITUDE_BOUNDS) * RBF(np.full(active.size, 0.5), LENGTH_SCALE_BOUNDS)
+                      + WhiteKernel(NOISE_START, NOISE_BOUNDS))
             gp = GaussianProcessRegressor(kernel, normalize_y=False, n_restarts_optimizer=self.restarts,
                                           random_state=self.seed + j)
             with warnings.catch_warnings():

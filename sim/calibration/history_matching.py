@@ -46,6 +46,10 @@ LEVEL_SHARE = 0.1  # subset simulation: each level keeps this share of the point
 LEVEL_POINTS = 1200  # points re-drawn per level
 MAX_LEVELS = 12
 JITTER = 1e-3  # unit-cube SD added to the walkers' start points
+DE_SHARE = 0.8  # of the region sampler's moves: differential evolution; the rest DE snooker
+SEED_RANGE = 2 ** 31  # emcee seeds a legacy RandomState (31-bit seeds)
+DIGITS = 3  # decimals of reported discrepancies
+MAX_CANDIDATES = 200_000  # points drawn from the box at most by rejection
 
 
 @dataclass
@@ -106,7 +110,7 @@ class Observations:
             dist = np.abs(np.nan_to_num(mean[:, cols] - self.observed[cols])).max(axis=1)
             sd = float(dist.min())
             disc[cols] = np.maximum(disc[cols], sd)
-            structural[name] = round(sd, 3)
+            structural[name] = round(sd, DIGITS)
         return Observations(self.labels, self.groups, self.observed.copy(), self.observation_sd, disc, structural,
                             self.intrinsic.copy())
 
@@ -211,8 +215,8 @@ def sample_region(waves: Sequence[Wave], obs: Observations, start: np.ndarray, n
         return out
 
     sampler = emcee.EnsembleSampler(walkers, d, log_p, vectorize=True,
-                                    moves=[(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)])
-    sampler.random_state = np.random.RandomState(int(rng.integers(2 ** 31))).get_state()
+                                    moves=[(emcee.moves.DEMove(), DE_SHARE), (emcee.moves.DESnookerMove(), 1 - DE_SHARE)])
+    sampler.random_state = np.random.RandomState(int(rng.integers(SEED_RANGE))).get_state()
     sampler.run_mcmc(start, steps)
     chain = sampler.get_chain(discard=steps // 2, flat=True)
     lp = sampler.get_log_prob(discard=steps // 2, flat=True)
@@ -247,7 +251,7 @@ def explore(waves: Sequence[Wave], obs: Observations, base: np.ndarray, base_sha
 
 
 def draw_not_ruled_out(waves: Sequence[Wave], obs: Observations, n: int, d: int, rng: np.random.Generator,
-                       max_candidates: int = 200_000) -> tuple[np.ndarray, float]:
+                       max_candidates: int = MAX_CANDIDATES) -> tuple[np.ndarray, float]:
     """``n`` points drawn uniformly from the space the waves leave, by rejection from the box, and the share of the
     box they leave (accepted / screened); fewer than ``n`` when the space is small (use ``explore`` then)."""
     kept: list[np.ndarray] = []

@@ -27,7 +27,10 @@ from sim.calibration.workflow import METHOD, WorkflowResult, identifiability, tr
 from sim.params import PARAM_BY_NAME
 from sim.plots import calibration as plots
 
-DIGITS = 6
+VALUE_DIGITS = 8  # decimals of parameter values in calibration.json
+SHARE_DIGITS = 4  # decimals of shares and SDs
+SECONDS_PER_MINUTE = 60
+NEWLINE = "\n"
 
 
 def calibration_json(result: WorkflowResult, previous: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -38,7 +41,7 @@ def calibration_json(result: WorkflowResult, previous: dict[str, Any] | None = N
     median = {}
     for n in pb.names:
         v = float(summ.loc[n, "median"])
-        median[n] = round(v) if PARAM_BY_NAME[n].integer else round(v, 8)
+        median[n] = round(v) if PARAM_BY_NAME[n].integer else round(v, VALUE_DIGITS)
     pred = d["predictive"]
     return {
         "date": result.date,
@@ -50,7 +53,7 @@ def calibration_json(result: WorkflowResult, previous: dict[str, Any] | None = N
         "seconds": round(result.seconds, 1),
         "fitted": list(pb.names),
         "parameters": median,
-        "credible_90": {n: [round(float(summ.loc[n, "low"]), 8), round(float(summ.loc[n, "high"]), 8)] for n in pb.names},
+        "credible_90": {n: [round(float(summ.loc[n, k]), VALUE_DIGITS) for k in ("low", "high")] for n in pb.names},
         "priors": {n: {"low": pb.bounds[n][0], "high": pb.bounds[n][1], "scale": "log" if pb.bounds[n][2] else "linear",
                        "declared_default": PARAM_BY_NAME[n].prior if PARAM_BY_NAME[n].prior is not None
                        else PARAM_BY_NAME[n].default} for n in pb.names},
@@ -58,8 +61,8 @@ def calibration_json(result: WorkflowResult, previous: dict[str, Any] | None = N
         "fixed": "every other parameter keeps its declared default (sources in `resettle params`)",
         "observation_model": {
             "units": "published 95% half-widths (tolerances, trial intervals) from the published value",
-            "observation_sd": round(OBSERVATION_SD, 4),
-            "discrepancy_sd": round(float(np.median(result.obs.discrepancy)), 4),
+            "observation_sd": round(OBSERVATION_SD, SHARE_DIGITS),
+            "discrepancy_sd": round(float(np.median(result.obs.discrepancy)), SHARE_DIGITS),
             "discrepancy_shared_by": "every year of one figure (one trial outcome), fully correlated",
             "structural_misses": d["structural_misses"],
             "cutoff": CUTOFF, "rank": RANK,
@@ -75,9 +78,9 @@ def calibration_json(result: WorkflowResult, previous: dict[str, Any] | None = N
             "emulator_at_posterior_inside_95": d["emulator_at_posterior"]["inside_95"],
             "predictive_coverage": pred["coverage"],
             "predictive_coverage_survey": round(float(np.mean([r["inside_predictive_95"]
-                                                               for r in pred["per_target"][:pb.n_survey]])), 3),
+                                                               for r in pred["per_target"][:pb.n_survey]])), SHARE_DIGITS),
             "predictive_coverage_trials": round(float(np.mean([r["inside_predictive_95"]
-                                                               for r in pred["per_target"][pb.n_survey:]])), 3)
+                                                               for r in pred["per_target"][pb.n_survey:]])), SHARE_DIGITS)
             if pb.trials else None,
             "predictive_coverage_runs_only": pred["coverage_runs_only"],
             "predictive_outside": [r["target"] for r in pred["per_target"] if not r["inside_predictive_95"]],
@@ -151,7 +154,7 @@ def markdown(record: dict[str, Any], ident: pd.DataFrame, pred: pd.DataFrame, pa
     return f"""# Posterior calibration ({record['date']})
 
 Method: {record['method']}.
-{record['runs']} simulator runs, {record['seconds'] / 60:.1f} minutes; {record['targets']['survey']} survey and
+{record['runs']} simulator runs, {record['seconds'] / SECONDS_PER_MINUTE:.1f} minutes; {record['targets']['survey']} survey and
 administrative figures, {record['targets']['trials']} trial effects, {record['targets']['sign_checks']} sign checks.
 
 ## Waves
@@ -190,7 +193,7 @@ Width ratio: the posterior 90% interval's width over the prior's, on the fitting
 
 ## Posterior predictive check
 
-{chr(10).join(pred_lines)}
+{NEWLINE.join(pred_lines)}
 
 ![predictive](predictive.png)
 """

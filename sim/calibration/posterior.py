@@ -30,6 +30,9 @@ POSTERIOR_FILE = "posterior.parquet"  # in sim/data
 WEIGHT = "weight"
 DE_SHARE = 0.8  # of the moves: differential evolution; the rest DE snooker (mixes across modes)
 CREDIBLE = (0.05, 0.5, 0.95)  # the 90% credible interval and the median
+SEED_RANGE = 2 ** 31  # emcee seeds a legacy RandomState (31-bit seeds)
+DIGITS = 3  # decimals of the chain diagnostics
+BOUND_SLACK = 1e-9  # rounding allowed at a fitting bound
 
 
 class PosteriorError(ValueError):
@@ -71,7 +74,7 @@ def sample(waves: Sequence[Wave], obs: Observations, space: np.ndarray, rng: np.
     start = space[np.argsort(-logw)[:walkers]]
     moves = [(emcee.moves.DEMove(), DE_SHARE), (emcee.moves.DESnookerMove(), 1 - DE_SHARE)]
     sampler = emcee.EnsembleSampler(walkers, d, lp, vectorize=True, moves=moves)
-    sampler.random_state = np.random.RandomState(int(rng.integers(2 ** 31))).get_state()  # the chain's own seed
+    sampler.random_state = np.random.RandomState(int(rng.integers(SEED_RANGE))).get_state()  # the chain's own seed
     sampler.run_mcmc(start, steps, progress=progress, progress_kwargs={"desc": "posterior", "leave": False})
     tau = sampler.get_autocorr_time(discard=burn, quiet=True)
     thin = max(1, int(np.nanmax(tau) / 2)) if np.all(np.isfinite(tau)) else 1
@@ -80,7 +83,7 @@ def sample(waves: Sequence[Wave], obs: Observations, space: np.ndarray, rng: np.
     w = np.exp(logw - logw.max())
     ess = float(w.sum() ** 2 / (w ** 2).sum())
     diag = {"walkers": walkers, "steps": steps, "burn_in": burn, "thin": thin,
-            "acceptance": round(float(np.mean(sampler.acceptance_fraction)), 3),
+            "acceptance": round(float(np.mean(sampler.acceptance_fraction)), DIGITS),
             "autocorrelation_steps_max": round(float(np.nanmax(tau)), 1),
             "autocorrelation_steps_median": round(float(np.nanmedian(tau)), 1),
             "chain_length_over_autocorrelation": round(float((steps - burn) / np.nanmax(tau)), 1),
@@ -135,7 +138,7 @@ def read(path: str | Path | None = None, fitted: Mapping[str, tuple[float, float
                                  f"{', '.join(sorted(fitted))})")
         lo, hi, _ = fitted[col]
         x = df[col].to_numpy(float)
-        if x.min() < lo - 1e-9 or x.max() > hi + 1e-9:
+        if x.min() < lo - BOUND_SLACK or x.max() > hi + BOUND_SLACK:
             raise PosteriorError(f"{path}: column '{col}': values must lie in its fitting bounds [{lo:g}, {hi:g}], "
                                  f"got [{x.min():g}, {x.max():g}]")
     return df

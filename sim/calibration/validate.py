@@ -34,6 +34,7 @@ VALIDATION_POPULATION, VALIDATION_REPLICATES = 5000, 10  # default run size: CIs
 # run size of the hindcast table in docs/validation.md: about 15 s on one core, CIs of about half a point on shares
 HINDCAST_POPULATION, HINDCAST_REPLICATES = 20000, 10
 PREDICTIVE_DRAWS = 40  # posterior rows replayed for the predictive check of ``resettle validate``
+PREDICTIVE_QUANTILES = (0.025, 0.975)  # the 95% predictive interval
 
 
 @dataclass
@@ -160,9 +161,10 @@ def posterior_predictive(t: pd.DataFrame, draws: int = PREDICTIVE_DRAWS, *, popu
     disc = np.array([max(DISCREPANCY_SD, raised.get(name, 0.0)) for name in t["indicator"]])
     rng = np.random.default_rng(0 if seed is None else seed)
     noisy = z + rng.normal(0, 1, z.shape) * np.hypot(OBSERVATION_SD, disc)
-    lo, hi = np.quantile(noisy, [0.025, 0.975], axis=0)
-    return pd.DataFrame({"target": t["target"], "predictive_low": np.quantile(sims, 0.025, axis=0),
-                         "predictive_high": np.quantile(sims, 0.975, axis=0), "inside_predictive": (lo <= 0) & (hi >= 0)})
+    lo, hi = np.quantile(noisy, PREDICTIVE_QUANTILES, axis=0)
+    sim_lo, sim_hi = np.quantile(sims, PREDICTIVE_QUANTILES, axis=0)
+    return pd.DataFrame({"target": t["target"], "predictive_low": sim_lo, "predictive_high": sim_hi,
+                         "inside_predictive": (lo <= 0) & (hi >= 0)})
 
 
 def markdown_table(table: pd.DataFrame) -> str:

@@ -49,6 +49,14 @@ METHOD = ("history matching in waves with Gaussian-process emulators (scikit-lea
           "the emulated posterior inside the space not ruled out, checked by simulator runs")
 FLUSH = 8  # finished runs written to the checkpoint at a time
 HOLDOUT = 0.2  # share of the last wave's runs held out to validate its emulators
+FINGERPRINT_CHARS = 16  # of the settings' SHA-256, naming a checkpoint's settings
+MIN_DESIGN_SHARE = 0.25  # a wave needs at least this share of its design points found in the space left
+# random streams of the workflow's stages (waves use their own index 1, 2, ...)
+STREAM_SCREEN, STREAM_CHECKS, STREAM_PREDICTIVE, STREAM_RECOVERY, STREAM_HOLDOUT, STREAM_RECALIBRATION = (
+    50, 200, 300, 300, 400, 500)
+Z95 = 1.96  # normal quantile of a 95% interval
+INTERVAL_95, INTERVAL_90 = (0.025, 0.975), (0.05, 0.95)
+DIGITS = 3  # decimals of shares in the diagnostics
 IDENTIFIED, PARTLY = 0.5, 0.8  # posterior 90% width over prior 90% width: below 0.5 identified, below 0.8 partly
 REAL_POPULATION = 34_500  # arrivals 1990-2025 (scenarios/history.yaml): the scale of the intrinsic variance
 RECOVERY_REPLICATES = 8  # runs averaged into each synthetic truth's fake data (its noise about the intrinsic's)
@@ -62,23 +70,28 @@ class Settings:
     """Sizes of the workflow. ``waves``: design points per wave; ``checks``: simulator runs at posterior draws;
     ``recovery``: synthetic truths recalibrated (from the check runs); the MCMC's walkers, steps and burn-in."""
 
+    WAVES = (340, 200, 200)  # about 10 runs per parameter first, then 6 in each smaller space
+    ROWS, CHECKS, RECOVERY = 400, 150, 6
+    WALKERS, STEPS, BURN, RECOVERY_STEPS = 96, 1500, 750, 800  # about 10 autocorrelation times after burn-in
+    SEED = 20261201
+
     population: int = CALIBRATION_POPULATION
-    waves: tuple[int, ...] = (340, 200, 200)
-    posterior_rows: int = 400
-    checks: int = 150
-    recovery: int = 6
-    walkers: int = 96
-    steps: int = 1500
-    burn: int = 750
-    recovery_steps: int = 800
-    seed: int = 20261201
+    waves: tuple[int, ...] = WAVES
+    posterior_rows: int = ROWS
+    checks: int = CHECKS
+    recovery: int = RECOVERY
+    walkers: int = WALKERS
+    steps: int = STEPS
+    burn: int = BURN
+    recovery_steps: int = RECOVERY_STEPS
+    seed: int = SEED
     trials: bool = True
 
     def fingerprint(self, problem: CalibrationProblem) -> str:
         data = {**asdict(self), "names": list(problem.names), "labels": problem.obs.labels, "cutoff": [CUTOFF, RANK],
                 "errors": [problem.obs.observation_sd, problem.obs.discrepancy.tolist()],
                 "bounds": {n: list(problem.bounds[n]) for n in problem.names}}
-        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:FINGERPRINT_CHARS]
 
 
 @dataclass
@@ -253,7 +266,7 @@ def run_workflow(problem: CalibrationProblem, settings: Settings, checkpoint: st
         for k, n in enumerate(settings.waves, start=1):
             rng = np.random.default_rng([settings.seed, k])
             design = qmc.LatinHypercube(d=d, seed=rng).random(n) if k == 1 else base[:n]
-            if len(design) < n // 4:
+            if len(design) < n * MIN_DESIGN_SHARE:
                 raise RuntimeError(f"wave {k}: only {len(design)} of {n} design points found not ruled out")
             seeds = _seeds(settings.seed, k, len(design))
             raw = _run_points(problem, ckpt, k, design, seeds, backend, f"wave {k}/{len(settings.waves)}", progress)
@@ -269,7 +282,7 @@ def run_workflow(problem: CalibrationProblem, settings: Settings, checkpoint: st
             wave.emulators = emulators
             waves.append(wave)
             if k == 1:  # figures no point of the box reaches: structural misses (history_matching)
-                screen = qmc.LatinHypercube(d=d, seed=np.random.default_rng([settings.seed, 50])).random(SCREEN)
+                screen = qmc.LatinHypercube(d=d, seed=np.random.default_rng([settings.seed, STREAM_SCREEN])).random(SCREEN)
                 obs = obs.with_intrinsic(np.r_[emulators.noise[:problem.n_survey] * settings.population / REAL_POPULATION,
                                                np.zeros(len(problem.trials))])
                 obs = obs.allow_structural(*emulators.predict(screen))
@@ -295,19 +308,20 @@ def run_workflow(problem: CalibrationProblem, settings: Settings, checkpoint: st
             ckpt.save("posterior.pkl", chain)
         draws, mcmc = chain
         n_checks = min(settings.checks, len(draws))
-        seeds = _seeds(settings.seed, 200, n_checks)
-        checks = _run_points(problem, ckpt, 200, draws[:n_checks], seeds, backend, "posterior checks", progress)
+        seeds = _seeds(settings.seed, STREAM_CHECKS, n_checks)
+        checks = _run_points(problem, ckpt, STREAM_CHECKS, draws[:n_checks], seeds, backend, "posterior checks", progress)
         runs += n_checks + min(settings.recovery, n_checks) * RECOVERY_REPLICATES
         diagnostics = {"mcmc": mcmc, "plausible_share_final": final_share, "structural_misses": obs.structural}
         diagnostics["emulator_validation"] = validation
         diagnostics["emulator_at_posterior"] = _emulator_at(waves[-1], draws[:n_checks], problem.standardise(checks))
-        diagnostics["predictive"] = predictive_check(problem, obs, checks, np.random.default_rng([settings.seed, 300]))
+        diagnostics["predictive"] = predictive_check(problem, obs, checks,
+                                                     np.random.default_rng([settings.seed, STREAM_PREDICTIVE]))
         rec = ckpt.load("recovery.pkl")
         if rec is None:
             r = min(settings.recovery, n_checks)
             truths = np.repeat(draws[:r], RECOVERY_REPLICATES, axis=0)
-            fake = _run_points(problem, ckpt, 300, truths, _seeds(settings.seed, 300, len(truths)), backend,
-                               "recovery runs", progress)
+            fake = _run_points(problem, ckpt, STREAM_RECOVERY, truths,
+                               _seeds(settings.seed, STREAM_RECOVERY, len(truths)), backend, "recovery runs", progress)
             fake = np.nanmean(problem.standardise(fake).reshape(r, RECOVERY_REPLICATES, -1), axis=1)
             rec = recovery(problem, obs, waves, base, draws[:r], fake, settings, progress)
             ckpt.save("recovery.pkl", rec)
@@ -332,12 +346,12 @@ def _holdout(problem: CalibrationProblem, obs: Observations, waves: list[Wave], 
     extra variance per target (the mean squared error beyond the expected noise and emulator variance, >= 0)
     that the last wave's emulators then carry into the posterior."""
     X, Y = _training_set(waves[:-1], waves[-1], obs)
-    rng = np.random.default_rng([settings.seed, 400])
+    rng = np.random.default_rng([settings.seed, STREAM_HOLDOUT])
     test = rng.random(len(X)) < HOLDOUT
-    em = Emulators(seed=settings.seed + 400).fit(X[~test], Y[~test])
+    em = Emulators(seed=settings.seed + STREAM_HOLDOUT).fit(X[~test], Y[~test])
     mean, var = em.predict(X[test])
     sd = np.sqrt(var + em.noise)
-    inside = np.abs(Y[test] - mean) <= 1.96 * sd
+    inside = np.abs(Y[test] - mean) <= Z95 * sd
     ok = np.isfinite(Y[test])
     rows, extra = [], []
     for j, label in enumerate(problem.obs.labels):
@@ -346,11 +360,11 @@ def _holdout(problem: CalibrationProblem, obs: Observations, waves: list[Wave], 
         extra.append(float(max(excess, 0.0)))
         r2 = 1 - np.sum((y - m) ** 2) / np.sum((y - y.mean()) ** 2) if y.size > 1 and y.var() > 0 else np.nan
         rows.append({"target": label, "held_out": int(ok[:, j].sum()),
-                     "inside_95": round(float(inside[ok[:, j], j].mean()), 3) if ok[:, j].any() else np.nan,
-                     "r2": round(float(r2), 3), "noise_sd": round(float(np.sqrt(em.noise[j])), 3),
-                     "extra_sd": round(float(np.sqrt(extra[-1])), 3)})
+                     "inside_95": round(float(inside[ok[:, j], j].mean()), DIGITS) if ok[:, j].any() else np.nan,
+                     "r2": round(float(r2), DIGITS), "noise_sd": round(float(np.sqrt(em.noise[j])), DIGITS),
+                     "extra_sd": round(float(np.sqrt(extra[-1])), DIGITS)})
     return {"runs_held_out": int(test.sum()), "runs_fitted": int((~test).sum()),
-            "inside_95": round(float(inside[ok].mean()), 3), "per_target": rows, "extra_variance": extra}
+            "inside_95": round(float(inside[ok].mean()), DIGITS), "per_target": rows, "extra_variance": extra}
 
 
 def _emulator_at(wave: Wave, U: np.ndarray, Z: np.ndarray) -> dict[str, Any]:
@@ -358,8 +372,8 @@ def _emulator_at(wave: Wave, U: np.ndarray, Z: np.ndarray) -> dict[str, Any]:
     assert wave.emulators is not None
     mean, var = wave.emulators.predict(U)
     ok = np.isfinite(Z)
-    inside = np.abs(Z - mean) <= 1.96 * np.sqrt(var + wave.emulators.noise)
-    return {"runs": len(U), "inside_95": round(float(inside[ok].mean()), 3)}
+    inside = np.abs(Z - mean) <= Z95 * np.sqrt(var + wave.emulators.noise)
+    return {"runs": len(U), "inside_95": round(float(inside[ok].mean()), DIGITS)}
 
 
 def predictive_check(problem: CalibrationProblem, obs: Observations, checks: np.ndarray,
@@ -376,13 +390,13 @@ def predictive_check(problem: CalibrationProblem, obs: Observations, checks: np.
     raw_cols = checks[:, :s + len(problem.trials)]
     for j, label in enumerate(obs.labels):
         ok = np.isfinite(Z[:, j])
-        lo, hi = np.quantile(noisy[ok, j], [0.025, 0.975]) if ok.any() else (np.nan, np.nan)
-        lo_r, hi_r = np.quantile(Z[ok, j], [0.025, 0.975]) if ok.any() else (np.nan, np.nan)
+        lo, hi = np.quantile(noisy[ok, j], INTERVAL_95) if ok.any() else (np.nan, np.nan)
+        lo_r, hi_r = np.quantile(Z[ok, j], INTERVAL_95) if ok.any() else (np.nan, np.nan)
         sim = raw_cols[ok, j]
-        rows.append({"target": label, "median_standardised": round(float(np.median(Z[ok, j])), 3),
-                     "simulated_median": round(float(np.median(sim)), 3),
-                     "simulated_low": round(float(np.quantile(sim, 0.025)), 3),
-                     "simulated_high": round(float(np.quantile(sim, 0.975)), 3),
+        rows.append({"target": label, "median_standardised": round(float(np.median(Z[ok, j])), DIGITS),
+                     "simulated_median": round(float(np.median(sim)), DIGITS),
+                     "simulated_low": round(float(np.quantile(sim, INTERVAL_95[0])), DIGITS),
+                     "simulated_high": round(float(np.quantile(sim, INTERVAL_95[1])), DIGITS),
                      "inside_predictive_95": bool(lo <= 0 <= hi), "inside_runs_95": bool(lo_r <= 0 <= hi_r)})
     signs = []
     if problem.signs:
@@ -390,10 +404,10 @@ def predictive_check(problem: CalibrationProblem, obs: Observations, checks: np.
         holds = tt.sign_holds(eff, problem.signs)
         for j, c in enumerate(problem.signs):
             ok = np.isfinite(eff[:, j])
-            signs.append({"target": c.label, "sign": c.sign, "share_with_sign": round(float(holds[ok, j].mean()), 3)})
+            signs.append({"target": c.label, "sign": c.sign, "share_with_sign": round(float(holds[ok, j].mean()), DIGITS)})
     covered = np.mean([r["inside_predictive_95"] for r in rows])
-    return {"coverage": round(float(covered), 3),
-            "coverage_runs_only": round(float(np.mean([r["inside_runs_95"] for r in rows])), 3),
+    return {"coverage": round(float(covered), DIGITS),
+            "coverage_runs_only": round(float(np.mean([r["inside_runs_95"] for r in rows])), DIGITS),
             "per_target": rows, "sign_checks": signs}
 
 
@@ -406,10 +420,10 @@ def recovery(problem: CalibrationProblem, obs: Observations, waves: list[Wave], 
     inside, rows = [], []
     for r in range(len(truths)):
         fake = obs.shifted(np.nan_to_num(outputs[r]))
-        rng = np.random.default_rng([settings.seed, 500, r])
+        rng = np.random.default_rng([settings.seed, STREAM_RECALIBRATION, r])
         draws, _ = post.sample(waves, fake, space, rng, settings.walkers, settings.recovery_steps,
                                settings.recovery_steps // 2)
-        lo, hi = np.quantile(draws, [0.05, 0.95], axis=0)
+        lo, hi = np.quantile(draws, INTERVAL_90, axis=0)
         ok = (truths[r] >= lo) & (truths[r] <= hi)
         inside.append(ok)
         rows.append({"truth": r, "inside_90": int(ok.sum()), "parameters": int(ok.size)})
@@ -417,22 +431,22 @@ def recovery(problem: CalibrationProblem, obs: Observations, waves: list[Wave], 
             print(f"recovery {r + 1}/{settings.recovery}: {int(ok.sum())}/{ok.size} inside their 90% intervals",
                   file=sys.stderr)
     arr = np.array(inside)
-    per_param = {n: round(float(arr[:, i].mean()), 3) for i, n in enumerate(problem.names)}
-    return {"truths": len(rows), "share_inside_90": round(float(arr.mean()), 3), "per_truth": rows,
+    per_param = {n: round(float(arr[:, i].mean()), DIGITS) for i, n in enumerate(problem.names)}
+    return {"truths": len(rows), "share_inside_90": round(float(arr.mean()), DIGITS), "per_truth": rows,
             "per_parameter": per_param}
 
 
 def identifiability(result: WorkflowResult) -> pd.DataFrame:
     """Posterior 90% width against prior 90% width per parameter (on the fitting scale: log for log-scaled)."""
-    q = np.quantile(result.draws, [0.05, 0.5, 0.95], axis=0)
+    q = np.quantile(result.draws, [INTERVAL_90[0], 0.5, INTERVAL_90[1]], axis=0)
     summ = result.summary()
     rows = []
     for i, n in enumerate(result.problem.names):
-        ratio = float((q[2, i] - q[0, i]) / 0.9)
+        ratio = float((q[2, i] - q[0, i]) / (INTERVAL_90[1] - INTERVAL_90[0]))
         verdict = "identified" if ratio < IDENTIFIED else "partly" if ratio < PARTLY else "not identified"
         rows.append({"parameter": n, "low": summ.loc[n, "low"], "median": summ.loc[n, "median"],
                      "high": summ.loc[n, "high"], "bound_low": result.problem.bounds[n][0],
-                     "bound_high": result.problem.bounds[n][1], "width_ratio": round(ratio, 3), "verdict": verdict})
+                     "bound_high": result.problem.bounds[n][1], "width_ratio": round(ratio, DIGITS), "verdict": verdict})
     return pd.DataFrame(rows)
 
 
