@@ -16,14 +16,16 @@ from sim.calibration import posterior as post
 from sim.calibration import targets as tg
 from sim.calibration.calibrate import FITTED, Problem
 from sim.calibration.history_matching import CUTOFF, DISCREPANCY_SD, OBSERVATION_SD, Observations, ruled_out
-from sim.calibration.workflow import CalibrationProblem, Settings, run_workflow, simulate
+from sim.calibration.workflow import REAL_POPULATION, CalibrationProblem, Settings, run_workflow, simulate
 from sim.scenario import Scenario
 
 NAMES = ("satisfaction_base", "discrimination_rate", "job_offer_rate")
 TRUTH_UNIT = np.array([0.62, 0.45, 0.4])  # the known point, on the unit cube of the fitting bounds
-FAKE_REPLICATES = 8  # runs averaged into the fake figures (their noise about the likelihood's intrinsic variance)
 SMALL = Settings(population=1000, waves=(40, 30), posterior_rows=200, checks=12, recovery=2, walkers=16, steps=400,
                  burn=200, recovery_steps=300, seed=11, trials=False)
+# runs averaged into the fake figures: their noise is then the intrinsic variance the likelihood allows (the run-to-run
+# variance at the cohort's size scaled to the real population)
+FAKE_REPLICATES = round(REAL_POPULATION / SMALL.population)
 
 
 def _problem(observed: np.ndarray | None = None) -> CalibrationProblem:
