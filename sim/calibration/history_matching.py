@@ -128,14 +128,17 @@ class Observations:
         return out
 
     def log_likelihood(self, mean: np.ndarray, var: np.ndarray) -> np.ndarray:
-        """Gaussian log likelihood of the observations, shape (n,): independent observation errors and emulator
-        variances, one shared discrepancy per group (covariance diag(V_obs + V_em) + V_disc 11')."""
+        """Gaussian log likelihood of the observations, shape (n,): independent observation errors and intrinsic
+        variances; per group, one shared error made of the discrepancy and the emulator's error (covariance
+        diag(V_obs + V_intrinsic) + (V_disc + mean V_em) 11'). The emulator's error is shared too: the years of
+        one figure are emulated from the same runs at the same inputs, so where one year's emulator is off, so
+        are the others (counted as independent, the same miss would be evidence four times over)."""
         r = np.nan_to_num(mean - self.observed)
-        d = self.observation_sd ** 2 + self.intrinsic + var  # (n, m)
+        d = np.broadcast_to(self.observation_sd ** 2 + self.intrinsic, mean.shape)  # (n, m)
         out = np.zeros(len(mean))
         for g, sd in enumerate(self.group_discrepancy):
             cols = self.group_index == g
-            vd = sd ** 2
+            vd = sd ** 2 + var[:, cols].mean(axis=1)  # (n,)
             dg, rg = d[:, cols], r[:, cols]
             # Sherman-Morrison for D + vd 11': inverse and determinant in closed form
             s = (1 / dg).sum(axis=1)
