@@ -36,7 +36,7 @@ def test_mentorship_ends_without_a_cliff():
     shipped = np.max(np.diff(series("mentorship.yaml", "no_one_to_ask_when_sick", months=24)[3:]))
     former = np.max(np.diff(series("mentorship.yaml", "no_one_to_ask_when_sick", months=24,
                            **{"behaviour.mentor_tie_kept": 0.0})[3:]))
-    assert former > 8  # the cliff this guards against (about 13 points)
+    assert former > 5  # the cliff this guards against (about 8 points at the posterior median, 13 before)
     assert shipped < 0.65 * former
 
 
