@@ -131,13 +131,3 @@ class Emulators:
                 var[s:s + CHUNK, j] = v * p.scale ** 2
         extra = getattr(self, "extra", None)
         return mean, var if extra is None else var + extra
-
-    def length_scales(self) -> np.ndarray:
-        """Fitted RBF length-scales, shape (m, d) (inf for parameters a target's GP does not see)."""
-        rows = []
-        for p in self.parts:
-            row = np.full(len(p.coef) - 1, np.inf)
-            if p.gp is not None:
-                row[p.active] = np.atleast_1d(p.gp.kernel_.k1.k2.length_scale)
-            rows.append(row)
-        return np.array(rows)

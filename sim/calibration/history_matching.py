@@ -38,7 +38,6 @@ OBSERVATION_SD = 1 / 1.96  # tolerances and published intervals are 95% half-wid
 DISCREPANCY_SD = 0.5  # stated model discrepancy, in half-widths: the best point may miss by about half a tolerance
 CUTOFF = 3.0  # Pukelsheim's three-sigma rule
 RANK = 3  # the third-largest group implausibility decides (one structural miss does not rule out everything)
-CANDIDATE_BATCH = 20_000  # candidate points screened at a time when drawing from the NROY space
 SOFT = 0.1  # implausibility excess at which the region sampler's density falls by e^-1/2 outside the region
 REGION_STEPS = 300  # MCMC steps per region (half burn-in)
 WALKERS = 64  # MCMC walkers of the region sampler
@@ -49,7 +48,6 @@ JITTER = 1e-3  # unit-cube SD added to the walkers' start points
 DE_SHARE = 0.8  # of the region sampler's moves: differential evolution; the rest DE snooker
 SEED_RANGE = 2 ** 31  # emcee seeds a legacy RandomState (31-bit seeds)
 DIGITS = 3  # decimals of reported discrepancies
-MAX_CANDIDATES = 200_000  # points drawn from the box at most by rejection
 
 
 @dataclass
@@ -251,19 +249,3 @@ def explore(waves: Sequence[Wave], obs: Observations, base: np.ndarray, base_sha
         if level <= CUTOFF:
             break
     return X, share
-
-
-def draw_not_ruled_out(waves: Sequence[Wave], obs: Observations, n: int, d: int, rng: np.random.Generator,
-                       max_candidates: int = MAX_CANDIDATES) -> tuple[np.ndarray, float]:
-    """``n`` points drawn uniformly from the space the waves leave, by rejection from the box, and the share of the
-    box they leave (accepted / screened); fewer than ``n`` when the space is small (use ``explore`` then)."""
-    kept: list[np.ndarray] = []
-    screened = accepted = 0
-    while accepted < n and screened < max_candidates:
-        X = rng.random((CANDIDATE_BATCH, d))
-        ok = not_ruled_out(waves, X, obs)
-        kept.append(X[ok])
-        screened += len(X)
-        accepted += int(ok.sum())
-    pool = np.concatenate(kept) if kept else np.zeros((0, d))
-    return pool[:n], accepted / max(screened, 1)
