@@ -238,10 +238,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
-    """``resettle sensitivity``, ``resettle discover`` and ``resettle robust`` (parameter uncertainty)."""
+
+def _sample_run_options(p: argparse.ArgumentParser, seed_default: str) -> None:
+    """The run options of the commands that run an ensemble sample (sensitivity, discover)."""
     from sim.sensitivity import DEFAULT_POPULATION
 
+    p.add_argument("--population", type=_positive("settlers"), default=DEFAULT_POPULATION,
+                   help=f"settlers simulated (default {DEFAULT_POPULATION})")
+    p.add_argument("--months", type=_positive("months"), help="horizon in months (default: the scenario's)")
+    p.add_argument("--seed", type=_seed, help=f"seed of the sample and the runs (default: {seed_default})")
+    p.add_argument("--workers", type=_positive("workers"), default=None, help="local processes (default: all cores)")
+    p.add_argument("--out", type=Path, help="output folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+def add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
+    """``resettle sensitivity``, ``resettle discover`` and ``resettle robust`` (parameter uncertainty)."""
     sens = sub.add_parser("sensitivity", help="what drives an outcome or a policy effect (global sensitivity, SALib)",
                           description="Global sensitivity over the uncertain behaviour parameters: delta indices on an "
                                       "ensemble sample (default) or Sobol' indices on the prior box, of SCENARIO's "
@@ -258,14 +269,7 @@ def add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
                        help="delta's sample (default: posterior once it exists, else prior)")
     sens.add_argument("--horizon", type=_positive("months"), help="month after start (default 36)")
     sens.add_argument("--indicators", help="comma-separated indicators (default: the headline ones)")
-    for p in (sens,):
-        p.add_argument("--population", type=_positive("settlers"), default=DEFAULT_POPULATION,
-                       help=f"settlers simulated (default {DEFAULT_POPULATION})")
-        p.add_argument("--months", type=_positive("months"), help="horizon in months (default: the scenario's)")
-        p.add_argument("--seed", type=_seed, help="seed of the sample and the runs (default: the scenario's)")
-        p.add_argument("--workers", type=_positive("workers"), default=None, help="local processes (default: all cores)")
-        p.add_argument("--out", type=Path, help="output folder")
-        p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _sample_run_options(sens, "the scenario's")
     sens.set_defaults(func=cmd_sensitivity)
 
     from sim.discover import DEFAULT_SAMPLES, MIN_COVERAGE, MIN_DENSITY
@@ -289,14 +293,7 @@ def add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
                       f"(default {MIN_DENSITY})")
     disc.add_argument("--ensemble", metavar="posterior|prior|FILE", default=None,
                       help="the sample (default: posterior once it exists, else prior)")
-    for p in (disc,):
-        p.add_argument("--population", type=_positive("settlers"), default=DEFAULT_POPULATION,
-                       help=f"settlers simulated (default {DEFAULT_POPULATION})")
-        p.add_argument("--months", type=_positive("months"), help="horizon in months (default: the scenario's)")
-        p.add_argument("--seed", type=_seed, help="seed of the sample and the runs (default: the base scenario's)")
-        p.add_argument("--workers", type=_positive("workers"), default=None, help="local processes (default: all cores)")
-        p.add_argument("--out", type=Path, help="output folder")
-        p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _sample_run_options(disc, "the base scenario's")
     disc.set_defaults(func=cmd_discover)
 
     from sim.robust import DEFAULT_SAMPLES as ROBUST_SAMPLES
