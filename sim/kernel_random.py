@@ -66,6 +66,14 @@ def uniform_at(ctr, key, row, slot):
 
 
 @inline
+def uniform_of(key, row, slot):
+    """``uniform_at``'s value without a counter: a pure function of (key, row, slot), so a loop without branches
+    that calls it can run on vector instructions (the same number as ``uniform_at(ctr, key, row, slot)``)."""
+    z = key + uint64(((np.int64(row) << SLOT_BITS) | slot) << DRAW_BITS) * uint64(GOLDEN_GAMMA) + uint64(GOLDEN_GAMMA)
+    return np.float64(mix(z) >> uint64(TOP_53_BITS)) * TWO_TO_MINUS_53
+
+
+@inline
 def mix(z):
     """SplitMix64's output function: a bijective hash of a 64-bit word."""
     z = (z ^ (z >> uint64(SHIFT_1))) * uint64(MIX_1)

@@ -32,7 +32,7 @@ import numpy as np
 from sim import engine
 from sim.codes import EMPLOYED, IN_SK, NEVER, PAST_YEAR_MONTHS, UNEMPLOYED
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
-from sim.kernel_random import at, standard_normal, uniform_at
+from sim.kernel_random import at, standard_normal, uniform_at, uniform_of
 from sim.mechanisms.ties import support_tie_count
 
 if TYPE_CHECKING:
@@ -80,10 +80,14 @@ DECLARATION = Mechanism(
         Column("last_ideation", np.int32, NEVER, "month index of last suicidal impulse"),
         Column("loneliness", np.float32, 0.5, "0-1"),
         Column("satisfied", np.bool_, False, "bool: satisfied with life"),
+        Column("depression_shock", np.float64, 0.0, "this month's N(0, 1) draw of the depression noise (scratch)"),
+        Column("ideation_candidate", np.bool_, False,
+               "bool: this month's impulse draw is not ruled out by the polynomial bound (scratch)"),
     ),
     reads=("status", "labour", "counselling_left", "settler_ties", "sk_ties", "mentor_left", "lives_alone",
            "last_discrimination", "money_stress", "trauma", "satisfaction_propensity", "family_worry"),
-    writes=("ptsd", "loneliness", "depression", "depression_ever", "ptsd_ever", "last_ideation", "satisfied"),
+    writes=("ptsd", "loneliness", "depression", "depression_ever", "ptsd_ever", "last_ideation", "satisfied",
+            "depression_shock", "ideation_candidate"),
     params=(
         behaviour("depression_adjust_rate", 0.15, "per month", 0.01, 1,
                   "assumption: symptoms follow circumstances within months"),
@@ -144,24 +148,48 @@ Month = collections.namedtuple("Month", ["t"])
 
 
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
-    """One month of mental health for every settler in South Korea (Hanawon included)."""
-    run.each(settler_month, s, p, Month(clock.month))
+    """One month of mental health for every settler in South Korea (Hanawon included), in three passes.
+
+    The update itself (``settler_month``) is written without branches, so that its compiled loop runs on
+    vector instructions (about twice as fast as the same rule with branches). What cannot be written so is
+    done around it with the same key: the normal draws (``draw_shock``: the ziggurat loops) before, and the
+    exact test of the few impulses the polynomial bound leaves open (``confirm_ideation``: an exp) after.
+    """
+    m = Month(clock.month)
+    key = run.each(draw_shock, s, p, m)
+    run.each(settler_month, s, p, m, key=key)
+    run.each(confirm_ideation, s, p, m, key=key)
+
+
+@rule
+def draw_shock(i, key, s, p, m, ctr):
+    """Settler ``i``'s N(0, 1) draw of this month's depression noise."""
+    if s.status[i] != IN_SK:
+        return
+    at(ctr, key, i, Slot.NOISE)
+    s.depression_shock[i] = standard_normal(ctr)
 
 
 @rule
 def settler_month(i, key, s, p, m, ctr):
-    """PTSD, loneliness, depression (with counselling), suicidal impulse and satisfaction of settler ``i``."""
-    if s.status[i] != IN_SK:
-        return
+    """PTSD, loneliness, depression (with counselling), suicidal impulse and satisfaction of settler ``i``.
+
+    Without branches: everything is computed for every row, and a settler not in South Korea keeps its values
+    (``new if here else old``). A suicidal impulse is decided here when the polynomial bound of ``below_expit``
+    rules it out (most settlers); the others are candidates for ``confirm_ideation``.
+    """
+    here = s.status[i] == IN_SK
     treated = s.counselling_left[i] > 0
 
-    s.ptsd[i] = min(1.0, max(0.0, s.ptsd[i] * p.ptsd_kept_per_month - p.ptsd_treatment_per_month * treated))
-    ptsd = s.ptsd[i]  # the stored (float32) value from here on
+    ptsd = np.float32(min(1.0, max(0.0, s.ptsd[i] * p.ptsd_kept_per_month - p.ptsd_treatment_per_month * treated)))
+    ptsd = ptsd if here else s.ptsd[i]
+    s.ptsd[i] = ptsd
 
     ties = support_tie_count(s.settler_ties[i], s.sk_ties[i], s.mentor_left[i], s.lives_alone[i])
     lonely_target = 1 / (1 + ties / p.loneliness_half_ties)
-    s.loneliness[i] = s.loneliness[i] + p.loneliness_adjust_rate * (lonely_target - s.loneliness[i])
-    loneliness = s.loneliness[i]
+    loneliness = np.float32(s.loneliness[i] + p.loneliness_adjust_rate * (lonely_target - s.loneliness[i]))
+    loneliness = loneliness if here else s.loneliness[i]
+    s.loneliness[i] = loneliness
 
     recent_discrimination = (m.t - np.int64(s.last_discrimination[i])) < PAST_YEAR_MONTHS
     stress = s.money_stress[i]
@@ -171,24 +199,52 @@ def settler_month(i, key, s, p, m, ctr):
               + p.depression_from_ptsd * ptsd
               + p.depression_from_family_worry * s.family_worry[i])  # worry about family in the North (family)
     depression = s.depression[i] + p.depression_adjust_rate * (target - s.depression[i])
-    at(ctr, key, i, Slot.NOISE)
-    depression += standard_normal(ctr) * p.depression_noise_sd  # N(0, sd)
+    depression += s.depression_shock[i] * p.depression_noise_sd  # N(0, sd)
     depression -= p.depression_treatment_per_month * treated
-    s.depression[i] = min(1.0, max(0.0, depression))
-    depression = s.depression[i]
-    s.depression_ever[i] |= depression > p.depression_threshold
-    s.ptsd_ever[i] |= ptsd > p.ptsd_threshold
+    depression = np.float32(min(1.0, max(0.0, depression)))
+    depression = depression if here else s.depression[i]
+    s.depression[i] = depression
+    s.depression_ever[i] |= here & (depression > p.depression_threshold)
+    s.ptsd_ever[i] |= here & (ptsd > p.ptsd_threshold)
 
-    logit = (p.ideation_base_logit + p.ideation_depression_logit * depression + p.ideation_trauma_logit * s.trauma[i]
-             + p.ideation_discrimination_logit * recent_discrimination)
-    if below_expit(uniform_at(ctr, key, i, Slot.IDEATION), logit):
-        s.last_ideation[i] = m.t
+    logit = ideation_logit(depression, s.trauma[i], recent_discrimination, p.ideation_base_logit,
+                           p.ideation_depression_logit, p.ideation_trauma_logit, p.ideation_discrimination_logit)
+    s.ideation_candidate[i] = here & (not ruled_out(uniform_of(key, i, Slot.IDEATION), logit))
 
     index = (p.satisfaction_base - p.satisfaction_depression * depression - p.satisfaction_money * stress
              + p.satisfaction_employment * (s.labour[i] == EMPLOYED)
              - p.satisfaction_discrimination * recent_discrimination + s.satisfaction_propensity[i])
-    s.satisfied[i] = index > 0
+    s.satisfied[i] = (index > 0) if here else s.satisfied[i]
 
+
+@rule
+def confirm_ideation(i, key, s, p, m, ctr):
+    """A candidate's impulse, by the exact test (the logit recomputed from the month's updated state)."""
+    if not s.ideation_candidate[i]:
+        return
+    recent_discrimination = (m.t - np.int64(s.last_discrimination[i])) < PAST_YEAR_MONTHS
+    logit = ideation_logit(s.depression[i], s.trauma[i], recent_discrimination, p.ideation_base_logit,
+                           p.ideation_depression_logit, p.ideation_trauma_logit, p.ideation_discrimination_logit)
+    # the same number as settler_month's uniform_of; drawn through the counter, whose store keeps this loop off
+    # vector instructions (vectorized, the loop computed the exp for every row: 12 times slower)
+    if below_expit(uniform_at(ctr, key, i, Slot.IDEATION), logit):
+        s.last_ideation[i] = m.t
+
+
+@rule
+def ideation_logit(depression, trauma, recent_discrimination, base, per_depression, per_trauma, per_discrimination):
+    """Logit of a suicidal impulse this month."""
+    return base + per_depression * depression + per_trauma * trauma + per_discrimination * recent_discrimination
+
+
+@rule
+def ruled_out(u, logit):
+    """``u >= 1 / (1 + exp(-logit))`` shown by a polynomial (no exp): the common case, as impulses are rare.
+
+    For x = -logit >= 0, exp(x) >= 1 + x + x^2/2 + x^3/6, so u (2 + x + x^2/2 + x^3/6) >= 1 means u >= expit(logit).
+    """
+    x = -logit
+    return (x >= 0) & (u * (2 + x * (1 + x * (EXP_TERM_2 + x * EXP_TERM_3))) >= 1)
 
 
 @rule
@@ -197,7 +253,6 @@ def below_expit(u, logit):
 
     For x = -logit >= 0, exp(x) >= 1 + x + x^2/2 + x^3/6, so u (2 + x + x^2/2 + x^3/6) >= 1 already means
     u >= expit(logit): the common case (impulses are rare) is decided by a polynomial."""
-    x = -logit
-    if x >= 0 and u * (2 + x * (1 + x * (EXP_TERM_2 + x * EXP_TERM_3))) >= 1:
+    if ruled_out(u, logit):
         return False
-    return u < 1 / (1 + np.exp(x))
+    return u < 1 / (1 + np.exp(-logit))
