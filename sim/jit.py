@@ -35,6 +35,7 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+import llvmlite.binding
 import numba
 from numba import njit
 
@@ -121,6 +122,12 @@ def load_generated(source: str, stem: str) -> ModuleType:
 
 
 numba.config.CACHE_DIR = str(cache_dir())
+# LLVM vectorizes a loop only after checking at run time that the arrays it writes overlap none it reads; past
+# 128 such checks it gives up, and a per-settler rule writing 8 or more columns (labour's) stays scalar. The
+# checks run once per call (about a microsecond for a thousand), so the limit is raised. (An LLVM option, global
+# to the process; compiled code is cached per model hash, which includes this file.)
+VECTORIZE_MEMORY_CHECKS = 1024
+llvmlite.binding.set_option("", f"-vectorize-memory-check-threshold={VECTORIZE_MEMORY_CHECKS}")
 kernel = njit(cache=True, error_model="numpy", nogil=True)
 # A kernel that passes the named-tuple views (sim.engine) to functions (rules, quantities). It is compiled without
 # numba's reference counting (NRT): with it, every array of a view is increfed and decrefed (atomically) at each

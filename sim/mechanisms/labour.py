@@ -76,7 +76,7 @@ from sim.codes import (
 )
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, policy, rule
 from sim.jit import kernel
-from sim.kernel_random import uniform_at
+from sim.kernel_random import uniform_at, uniform_of
 
 if TYPE_CHECKING:
     from sim.clock import Clock
@@ -147,12 +147,14 @@ DECLARATION = Mechanism(
         Column("credentials", np.bool_, False, "bool: holds a certificate recognised in the South"),
         Column("last_discrimination", np.int32, NEVER, "month index of the last discrimination event"),
         Column("studying_until", np.int32, NEVER, "month index a university course ends (NEVER: none)"),
+        Column("job_seeking", np.bool_, False, "bool: searches for a job this month (scratch)"),
     ),
     reads=("status", "birth_month", "female", "youngest_child_birth_month", "health_limit", "depression",
            "money_stress", "stipend", "productivity", "sk_ties", "mentor_left", "incentive_per_month",
            "incentive_min_tenure", "incentive_until", "education", "north_occupation"),
     writes=("labour", "job_type", "wage", "tenure", "hours", "service_job", "experience", "training_offered",
-            "training_left", "credentials", "last_discrimination", "dialect", "studying_until", "education"),
+            "training_left", "credentials", "last_discrimination", "dialect", "studying_until", "education",
+            "job_seeking"),
     ties=True,
     params=(
         policy("training_months", 6, "months", 1, 24, "assumption: a typical certificate course", integer=True,
@@ -329,7 +331,9 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     employed_contacts(s.tie_a, s.tie_b, s.labour, contacts)  # counted on the labour states at the month's start
     m = Month(t, t - 12 * p.school_leaving_age, inputs.general_wage(clock.year, p.wage_growth_per_year),
               prejudice_factor(clock.year, p), contacts)
-    run.each(settler_month, s, p, m)
+    key = run.each(settler_month, s, p, m)
+    run.each(search_job, s, p, m, key=key)
+    run.each(discrimination_and_dialect, s, p, m, key=key)
 
 
 @kernel
@@ -342,149 +346,170 @@ def employed_contacts(tie_a, tie_b, labour, contacts):
 
 
 @rule
+def in_market(status, labour, birth_month, born_by):
+    """A settler takes part in this month's labour market: in South Korea, past Hanawon, old enough to work."""
+    return (status == IN_SK) & (labour != HANAWON) & (birth_month <= born_by)
+
+
+@rule
 def settler_month(i, key, s, p, m, ctr):
-    """One month of the labour market for settler ``i`` (the ODD's steps 1-6, in order)."""
-    if s.status[i] != IN_SK or s.labour[i] == HANAWON or s.birth_month[i] > m.born_by:
-        return
+    """Steps 1-3 of the labour month for settler ``i`` (university, training, participation, job loss).
+
+    Written without branches, so that the compiled loop runs on vector instructions (about twice as fast):
+    every draw is taken for every row (a settler's draws depend only on its row and the draw's slot, so the
+    draws not needed change nothing), and each column keeps its old value where a step does not apply
+    (``new if applies else old``). Who searches for a job is left for ``search_job``.
+    """
     t = m.t
+    active = in_market(s.status[i], s.labour[i], s.birth_month[i], m.born_by)
     # university (free until 35): some reach school-leaving age and study on; they are out of the labour market
-    if (s.studying_until[i] == NEVER and t - s.birth_month[i] == 12 * p.school_leaving_age
-            and uniform_at(ctr, key, i, Slot.UNIVERSITY) < p.university_entry_share):
-        s.studying_until[i] = t + MONTHS_PER_YEAR * p.university_years
-    if s.studying_until[i] > t:
-        s.labour[i] = INACTIVE
-        return
-    if s.studying_until[i] == t:  # graduates hold a degree recognised in the South
-        s.education[i] = TERTIARY
-        s.credentials[i] = True
+    starts = (active & (s.studying_until[i] == NEVER) & (t - s.birth_month[i] == 12 * p.school_leaving_age)
+              & (uniform_of(key, i, Slot.UNIVERSITY) < p.university_entry_share))
+    studying_until = t + MONTHS_PER_YEAR * p.university_years if starts else s.studying_until[i]
+    s.studying_until[i] = studying_until
+    studying = active & (studying_until > t)
+    graduates = active & (studying_until == t)  # graduates hold a degree recognised in the South
+    s.education[i] = TERTIARY if graduates else s.education[i]
+    credentials = s.credentials[i] | graduates
+    here = active & (not studying)  # the steps below apply
     depressed = s.depression[i] > p.depression_threshold
     stress = np.float64(s.money_stress[i])
-    labour = s.labour[i]  # updated here, written back after the job search
+    labour = s.labour[i]
     age_months = t - s.birth_month[i]
     female = s.female[i]
 
-    # childcare: a mother of a young child without childcare this month is constrained (drawn only for mothers)
+    # childcare: a mother of a young child without childcare this month is constrained
     young_child = female & (t - s.youngest_child_birth_month[i] < 12 * p.childcare_age)
-    constrained = False
-    if young_child:
-        constrained = uniform_at(ctr, key, i, Slot.CHILDCARE) >= p.childcare_support_coverage
+    constrained = young_child & (uniform_of(key, i, Slot.CHILDCARE) >= p.childcare_support_coverage)
 
     # 1. training in progress: a month done; finishers may gain a certificate, then look for work
-    if labour == TRAINING:
-        s.training_left[i] -= 1
-        if s.training_left[i] <= 0:
-            if uniform_at(ctr, key, i, Slot.CERTIFICATE) < p.certificate_completion:
-                s.credentials[i] = True
-            labour = UNEMPLOYED
+    in_training = here & (labour == TRAINING)
+    training_left = s.training_left[i] - in_training
+    finished = in_training & (training_left <= 0)
+    credentials |= finished & (uniform_of(key, i, Slot.CERTIFICATE) < p.certificate_completion)
+    labour = UNEMPLOYED if finished else labour
 
     # training uptake: money stress keeps people from training unless the stipend covers costs
-    if s.training_offered[i] and labour in (INACTIVE, UNEMPLOYED):
-        stipend_cover = min(1.0, s.stipend[i] / p.living_cost_10k_krw)
-        s.training_offered[i] = False  # the offer is taken or lost
-        if uniform_at(ctr, key, i, Slot.UPTAKE) < p.training_uptake_base * (1 - stress * (1 - stipend_cover)):
-            labour = TRAINING
-            s.training_left[i] = p.training_months
+    offered = here & s.training_offered[i] & ((labour == INACTIVE) | (labour == UNEMPLOYED))
+    stipend_cover = min(1.0, s.stipend[i] / p.living_cost_10k_krw)
+    s.training_offered[i] = s.training_offered[i] & (not offered)  # the offer is taken or lost
+    takes = offered & (uniform_of(key, i, Slot.UPTAKE) < p.training_uptake_base * (1 - stress * (1 - stipend_cover)))
+    labour = TRAINING if takes else labour
+    s.training_left[i] = p.training_months if takes else training_left
+    s.credentials[i] = credentials
 
-    # 2. participation (multipliers as 1 + (m - 1) x flag: the same as "m if flag else 1", without branches)
-    quit_job = False
-    if labour == INACTIVE:
-        entry = (p.lf_entry_rate * (1 + (p.urgency_entry_multiplier - 1) * stress)
-                 * (1 - p.depression_search_penalty * depressed)
-                 * (1 + (p.childcare_entry_factor - 1) * constrained))
-        if uniform_at(ctr, key, i, Slot.ENTRY) < entry:
-            labour = UNEMPLOYED
-    elif labour in (UNEMPLOYED, EMPLOYED):
-        exit_rate = (p.lf_exit_rate * (1 + (p.childcare_exit_multiplier - 1) * constrained)
-                     * (1 + (p.health_exit_multiplier - 1) * s.health_limit[i])
-                     * (1 + (p.older_exit_multiplier - 1) * (age_months >= 12 * p.older_age))
-                     * (1 + (p.depression_lf_exit_multiplier - 1) * depressed))
-        if uniform_at(ctr, key, i, Slot.EXIT) < min(exit_rate, 1.0):
-            quit_job = labour == EMPLOYED
-            labour = INACTIVE
+    # 2. participation (multipliers as 1 + (m - 1) x flag: the same as "m if flag else 1")
+    entry = (p.lf_entry_rate * (1 + (p.urgency_entry_multiplier - 1) * stress)
+             * (1 - p.depression_search_penalty * depressed)
+             * (1 + (p.childcare_entry_factor - 1) * constrained))
+    enters = here & (labour == INACTIVE) & (uniform_of(key, i, Slot.ENTRY) < entry)
+    exit_rate = (p.lf_exit_rate * (1 + (p.childcare_exit_multiplier - 1) * constrained)
+                 * (1 + (p.health_exit_multiplier - 1) * s.health_limit[i])
+                 * (1 + (p.older_exit_multiplier - 1) * (age_months >= 12 * p.older_age))
+                 * (1 + (p.depression_lf_exit_multiplier - 1) * depressed))
+    leaves = (here & ((labour == UNEMPLOYED) | (labour == EMPLOYED))
+              & (uniform_of(key, i, Slot.EXIT) < min(exit_rate, 1.0)))
+    quit_job = leaves & (labour == EMPLOYED)
+    labour = UNEMPLOYED if enters else (INACTIVE if leaves else labour)
 
     # 3. job loss for the employed (tenure, experience and wage grow first; the separated are reset below)
-    separated = False
-    if labour == EMPLOYED:
-        job = s.job_type[i]
-        separation = (p.separation_regular * (job == REGULAR) + p.separation_temporary * (job == TEMPORARY)
-                      + p.separation_day * (job == DAY_LABOUR))
-        earning_incentive = ((s.tenure[i] >= s.incentive_min_tenure[i]) & (t < s.incentive_until[i])
-                             & (s.incentive_per_month[i] > 0))
-        separation *= ((1 + (p.depression_separation_multiplier - 1) * depressed)
-                       * (1 + (p.incentive_retention_multiplier - 1) * earning_incentive))
-        separated = uniform_at(ctr, key, i, Slot.SEPARATION) < separation
-        s.tenure[i] += 1
-        s.experience[i] += 1
-        s.wage[i] *= p.tenure_wage_factor
-        if separated:
-            labour = UNEMPLOYED
-    if separated or quit_job:
-        s.job_type[i] = NO_JOB
-        s.wage[i] = 0.0
-        s.tenure[i] = 0
-        s.hours[i] = 0.0
-        s.service_job[i] = False
+    employed = here & (labour == EMPLOYED)
+    job = s.job_type[i]
+    separation = (p.separation_regular * (job == REGULAR) + p.separation_temporary * (job == TEMPORARY)
+                  + p.separation_day * (job == DAY_LABOUR))
+    earning_incentive = ((s.tenure[i] >= s.incentive_min_tenure[i]) & (t < s.incentive_until[i])
+                         & (s.incentive_per_month[i] > 0))
+    separation *= ((1 + (p.depression_separation_multiplier - 1) * depressed)
+                   * (1 + (p.incentive_retention_multiplier - 1) * earning_incentive))
+    separated = employed & (uniform_of(key, i, Slot.SEPARATION) < separation)
+    labour = UNEMPLOYED if separated else labour
+    reset = separated | quit_job
+    s.tenure[i] = 0 if reset else s.tenure[i] + employed
+    s.experience[i] = s.experience[i] + employed
+    s.wage[i] = 0.0 if reset else (s.wage[i] * p.tenure_wage_factor if employed else s.wage[i])
+    s.job_type[i] = NO_JOB if reset else job
+    s.hours[i] = 0.0 if reset else s.hours[i]
+    s.service_job[i] = s.service_job[i] & (not reset)
 
-    # 4. job search (a job lost this month is searched for from next month)
-    if labour == UNEMPLOYED and not separated:
-        recent_discrimination = (t - s.last_discrimination[i]) < PAST_YEAR_MONTHS
-        contacts = min(m.contacts_employed[i] + s.sk_ties[i], p.referral_contacts_cap)
-        offer_rate = (p.job_offer_rate_subsidised
-                      * (1 + p.dialect_offer_effect * s.dialect[i])
-                      * (1 + p.referral_per_contact * contacts)
-                      * (1 + (p.mentor_referral_multiplier - 1) * (s.mentor_left[i] > 0))
-                      * (1 - min(1.0, p.discrimination_offer_penalty * m.prejudice) * recent_discrimination)
-                      * (1 - p.female_offer_discrimination * female)
-                      * (1 - p.depression_search_penalty * depressed))
-        if uniform_at(ctr, key, i, Slot.OFFER) < 1 - math.exp(-offer_rate):
-            north_skilled = ((s.education[i] == TERTIARY) | (s.north_occupation[i] == NK_PROFESSIONAL)
-                             | (s.north_occupation[i] == NK_ADMINISTRATIVE))
-            regular_share = min(1.0, p.regular_offer_share_male
-                                + (p.regular_offer_share_female - p.regular_offer_share_male) * female
-                                + p.credential_regular_bonus * s.credentials[i]
-                                + p.north_skill_regular_bonus * p.credential_recognition * north_skilled)
-            if uniform_at(ctr, key, i, Slot.OFFER_TYPE) < regular_share:
-                offer, ratio, hired = REGULAR, p.wage_ratio_regular, True  # regular offers are always taken
+    s.labour[i] = INACTIVE if studying else labour
+    # 4. job search (a job lost this month is searched for from next month): search_job
+    s.job_seeking[i] = here & (labour == UNEMPLOYED) & (not separated)
+
+
+@rule
+def search_job(i, key, s, p, m, ctr):
+    """Step 4 for a settler searching this month: offers, their type, acceptance, hours and the starting wage."""
+    if not s.job_seeking[i]:
+        return
+    t = m.t
+    female = s.female[i]
+    depressed = s.depression[i] > p.depression_threshold
+    stress = np.float64(s.money_stress[i])
+    # drawn through the counter (the same numbers as uniform_of): its stores keep this loop scalar, which the
+    # exp of the few searchers needs (vectorized, the loop would compute it for every row)
+    young_child = female & (t - s.youngest_child_birth_month[i] < 12 * p.childcare_age)
+    constrained = young_child & (uniform_at(ctr, key, i, Slot.CHILDCARE) >= p.childcare_support_coverage)
+    recent_discrimination = (t - s.last_discrimination[i]) < PAST_YEAR_MONTHS
+    contacts = min(m.contacts_employed[i] + s.sk_ties[i], p.referral_contacts_cap)
+    offer_rate = (p.job_offer_rate_subsidised
+                  * (1 + p.dialect_offer_effect * s.dialect[i])
+                  * (1 + p.referral_per_contact * contacts)
+                  * (1 + (p.mentor_referral_multiplier - 1) * (s.mentor_left[i] > 0))
+                  * (1 - min(1.0, p.discrimination_offer_penalty * m.prejudice) * recent_discrimination)
+                  * (1 - p.female_offer_discrimination * female)
+                  * (1 - p.depression_search_penalty * depressed))
+    if uniform_at(ctr, key, i, Slot.OFFER) < 1 - math.exp(-offer_rate):
+        north_skilled = ((s.education[i] == TERTIARY) | (s.north_occupation[i] == NK_PROFESSIONAL)
+                         | (s.north_occupation[i] == NK_ADMINISTRATIVE))
+        regular_share = min(1.0, p.regular_offer_share_male
+                            + (p.regular_offer_share_female - p.regular_offer_share_male) * female
+                            + p.credential_regular_bonus * s.credentials[i]
+                            + p.north_skill_regular_bonus * p.credential_recognition * north_skilled)
+        if uniform_at(ctr, key, i, Slot.OFFER_TYPE) < regular_share:
+            offer, ratio, hired = REGULAR, p.wage_ratio_regular, True  # regular offers are always taken
+        else:
+            day_share = p.day_offer_share_male + (p.day_offer_share_female - p.day_offer_share_male) * female
+            if uniform_at(ctr, key, i, Slot.DAY_OR_TEMPORARY) < day_share:
+                offer, ratio = DAY_LABOUR, p.wage_ratio_day
             else:
-                day_share = p.day_offer_share_male + (p.day_offer_share_female - p.day_offer_share_male) * female
-                if uniform_at(ctr, key, i, Slot.DAY_OR_TEMPORARY) < day_share:
-                    offer, ratio = DAY_LABOUR, p.wage_ratio_day
-                else:
-                    offer, ratio = TEMPORARY, p.wage_ratio_temporary
-                accept = min(1.0, p.accept_nonregular_base + p.accept_nonregular_urgency * stress)
-                hired = uniform_at(ctr, key, i, Slot.ACCEPT) < accept
-            service_share = (p.service_offer_share_male
-                             + (p.service_offer_share_female - p.service_offer_share_male) * female)
-            service = uniform_at(ctr, key, i, Slot.SECTOR) < service_share
-            part_share = (p.part_time_offer_share_male
-                          + (p.part_time_offer_share_female - p.part_time_offer_share_male) * female)
-            part_time = uniform_at(ctr, key, i, Slot.PART_TIME) < part_share
-            hired = hired and (part_time or not constrained)  # a mother without childcare takes part-time work only
-            if hired:
-                labour = EMPLOYED
-                hours = p.part_time_hours if part_time else p.full_time_hours
-                s.job_type[i] = offer
-                s.tenure[i] = 0
-                s.hours[i] = hours
-                s.service_job[i] = service
-                base = (m.general_wage * ratio * (1 + (p.service_wage_ratio - 1) * service)
-                        * hours / p.full_time_hours)
-                log_premium = (p.experience_wage_growth_per_month
-                               * min(np.float64(s.experience[i]), 12.0 * p.experience_cap_years)
-                               + p.north_skill_wage_premium * p.credential_recognition * north_skilled
-                               - p.low_education_wage_penalty * (s.education[i] == PRIMARY_OR_LESS)
-                               - p.female_wage_discrimination * female)
-                s.wage[i] = starting_wage(base, s.productivity[i], s.credentials[i], s.dialect[i], log_premium,
-                                          p.credential_wage_premium, p.dialect_wage_premium)
+                offer, ratio = TEMPORARY, p.wage_ratio_temporary
+            accept = min(1.0, p.accept_nonregular_base + p.accept_nonregular_urgency * stress)
+            hired = uniform_at(ctr, key, i, Slot.ACCEPT) < accept
+        service_share = (p.service_offer_share_male
+                         + (p.service_offer_share_female - p.service_offer_share_male) * female)
+        service = uniform_at(ctr, key, i, Slot.SECTOR) < service_share
+        part_share = (p.part_time_offer_share_male
+                      + (p.part_time_offer_share_female - p.part_time_offer_share_male) * female)
+        part_time = uniform_at(ctr, key, i, Slot.PART_TIME) < part_share
+        hired = hired and (part_time or not constrained)  # a mother without childcare takes part-time work only
+        if hired:
+            s.labour[i] = EMPLOYED
+            hours = p.part_time_hours if part_time else p.full_time_hours
+            s.job_type[i] = offer
+            s.tenure[i] = 0
+            s.hours[i] = hours
+            s.service_job[i] = service
+            base = (m.general_wage * ratio * (1 + (p.service_wage_ratio - 1) * service)
+                    * hours / p.full_time_hours)
+            log_premium = (p.experience_wage_growth_per_month
+                           * min(np.float64(s.experience[i]), 12.0 * p.experience_cap_years)
+                           + p.north_skill_wage_premium * p.credential_recognition * north_skilled
+                           - p.low_education_wage_penalty * (s.education[i] == PRIMARY_OR_LESS)
+                           - p.female_wage_discrimination * female)
+            s.wage[i] = starting_wage(base, s.productivity[i], s.credentials[i], s.dialect[i], log_premium,
+                                      p.credential_wage_premium, p.dialect_wage_premium)
 
-    s.labour[i] = labour
 
-    # 5. discrimination (after hiring: more at work), then 6. dialect learning
+@rule
+def discrimination_and_dialect(i, key, s, p, m, ctr):
+    """Steps 5 (discrimination, after hiring: more at work) and 6 (dialect learning), without branches."""
+    here = in_market(s.status[i], s.labour[i], s.birth_month[i], m.born_by) & (s.studying_until[i] <= m.t)
     discrimination = (p.discrimination_rate_after_effort * m.prejudice * (1 - np.float64(s.dialect[i]))
-                      * (1 + (p.workplace_discrimination_multiplier - 1) * (labour == EMPLOYED)))
-    if uniform_at(ctr, key, i, Slot.DISCRIMINATION) < discrimination:
-        s.last_discrimination[i] = t
-    s.dialect[i] += p.dialect_gain_per_month * (np.float32(1) - s.dialect[i])
+                      * (1 + (p.workplace_discrimination_multiplier - 1) * (s.labour[i] == EMPLOYED)))
+    discriminated = here & (uniform_of(key, i, Slot.DISCRIMINATION) < discrimination)
+    s.last_discrimination[i] = m.t if discriminated else s.last_discrimination[i]
+    dialect = s.dialect[i] + p.dialect_gain_per_month * (np.float32(1) - s.dialect[i])
+    s.dialect[i] = dialect if here else s.dialect[i]
 
 
 @rule
