@@ -44,7 +44,7 @@ import numpy as np
 from sim import engine
 from sim.codes import HANAWON, IN_SK, NEVER
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, policy, rule
-from sim.kernel_random import at, uniform, uniform_at
+from sim.kernel_random import at, uniform, uniform_at, uniform_of
 
 if TYPE_CHECKING:
     from sim.clock import Clock
@@ -100,12 +100,14 @@ DECLARATION = Mechanism(
         Column("reunions", np.int8, 0, "relatives brought from the North"),
         Column("last_remittance", np.int32, NEVER, "month index of the last transfer to the North"),
         Column("remitted", np.float32, 0.0, "10k KRW paid this month for transfers to the North, fees included"),
+        Column("family_payment", np.bool_, False,
+               "bool: drew a transfer or a broker's payment this month, to be paid if cash allows (scratch)"),
     ),
     reads=("status", "defector", "labour", "birth_month", "income", "cash", "debt", "family_north", "family_worry",
            "household_head",
            "reunion_month", "reunions", "last_remittance", "remitted"),
     writes=("cash", "debt", "family_north", "family_worry", "reunion_month", "reunions", "last_remittance",
-            "remitted"),
+            "remitted", "family_payment"),
     params=(
         behaviour("family_north_share", 0.69, "share of arrivals", 0, 1,
                   "BRIEF: unwanted separation from family is the most common trauma (69%); NKDB: 58-66% have "
@@ -164,52 +166,89 @@ Month = collections.namedtuple("Month", ["t", "born_by"])  # model month; latest
 
 
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
-    """One month of family in the North for every settler in South Korea."""
+    """One month of family in the North for every settler in South Korea, in four passes with one key.
+
+    The row-local steps (``settler_month``, ``update_worry``) are written without branches, so that their loops
+    run on vector instructions; the first month's relatives (a Poisson by inversion) and the payments out of the
+    household's cash (shared by its members, paid in row order) are scalar passes over the few rows concerned.
+    """
     t = clock.month
-    run.each(settler_month, s, p, Month(t, t - 12 * p.school_leaving_age))
+    m = Month(t, t - 12 * p.school_leaving_age)
+    key = run.each(draw_family, s, p, m)
+    run.each(settler_month, s, p, m, key=key)
+    run.each(pay_brokers, s, p, m, key=key)
+    run.each(update_worry, s, p, m, key=key)
+
+
+@rule
+def draw_family(i, key, s, p, m, ctr):
+    """Settler ``i``'s close relatives in the North, drawn in the first month in South Korea."""
+    if s.status[i] != IN_SK or not s.defector[i] or s.family_north[i] != UNDRAWN:
+        return  # children born outside the North have no family there of their own
+    relatives = 0
+    at(ctr, key, i, Slot.FAMILY)
+    if uniform(ctr) < p.family_north_share:
+        # 1 + Poisson(family_north_mean - 1) by inversion
+        u, term, cumulative = uniform(ctr), p.no_extra_relatives, p.no_extra_relatives
+        relatives = 1
+        while u >= cumulative and relatives < MAX_RELATIVES:
+            term *= (p.family_north_mean - 1) / relatives
+            cumulative += term
+            relatives += 1
+        s.family_worry[i] = p.family_worry_level
+    s.family_north[i] = relatives
 
 
 @rule
 def settler_month(i, key, s, p, m, ctr):
-    """Settler ``i``: family drawn on arrival; a relative arriving; remittance; paying a broker; worry."""
-    if s.status[i] != IN_SK or not s.defector[i]:
-        return  # children born outside the North have no family there of their own
+    """Settler ``i``: a relative arriving; whether a transfer or a broker's payment is drawn this month.
+
+    Without branches (a settler not concerned keeps its values); the draws are taken for every row, as a
+    settler's draws depend only on its row and the draw's slot.
+    """
     t = m.t
-    if s.family_north[i] == UNDRAWN:
-        relatives = 0
-        at(ctr, key, i, Slot.FAMILY)
-        if uniform(ctr) < p.family_north_share:
-            # 1 + Poisson(family_north_mean - 1) by inversion
-            u, term, cumulative = uniform(ctr), p.no_extra_relatives, p.no_extra_relatives
-            relatives = 1
-            while u >= cumulative and relatives < MAX_RELATIVES:
-                term *= (p.family_north_mean - 1) / relatives
-                cumulative += term
-                relatives += 1
-            s.family_worry[i] = p.family_worry_level
-        s.family_north[i] = relatives
-    if s.reunion_month[i] == t:  # the relative arrives (the households mechanism adds them to the household)
-        s.reunion_month[i] = NEVER
-        s.family_north[i] -= 1
-        s.reunions[i] += 1
-    s.remitted[i] = 0.0
-    sent = False
-    if s.family_north[i] > 0 and s.labour[i] != HANAWON and s.birth_month[i] <= m.born_by:
-        h = s.household_head[i]  # the household's money row: remittances and broker fees come out of its budget
-        if uniform_at(ctr, key, i, Slot.REMIT) < p.remittance_rate:
-            paid = p.remittance_paid_per_income * s.income[i]  # out of the settler's own income
-            if 0 < paid <= s.cash[h]:
-                s.cash[h] -= paid
-                s.remitted[i] = paid
-                s.last_remittance[i] = t
-                sent = True
-        upfront = p.reunion_upfront_share * p.reunion_price_paid
-        if (s.reunion_month[i] < t and s.cash[h] >= upfront
-                and uniform_at(ctr, key, i, Slot.REUNION) < p.reunion_attempt_rate):
-            s.cash[h] -= upfront
-            s.debt[h] += p.reunion_price_paid - upfront  # owed to the broker
-            if uniform_at(ctr, key, i, Slot.FAILURE) >= p.reunion_failure_share:
-                s.reunion_month[i] = t + p.reunion_delay_months
+    here = (s.status[i] == IN_SK) & s.defector[i]
+    arrives = here & (s.reunion_month[i] == t)  # the households mechanism adds the relative to the household
+    reunion_month = NEVER if arrives else s.reunion_month[i]
+    s.reunion_month[i] = reunion_month
+    family_north = s.family_north[i] - arrives
+    s.family_north[i] = family_north
+    s.reunions[i] = s.reunions[i] + arrives
+    s.remitted[i] = 0.0 if here else s.remitted[i]
+    with_budget = here & (family_north > 0) & (s.labour[i] != HANAWON) & (s.birth_month[i] <= m.born_by)
+    sends = uniform_of(key, i, Slot.REMIT) < p.remittance_rate
+    tries = (reunion_month < t) & (uniform_of(key, i, Slot.REUNION) < p.reunion_attempt_rate)
+    s.family_payment[i] = with_budget & (sends | tries)
+
+
+@rule
+def pay_brokers(i, key, s, p, m, ctr):
+    """Settler ``i``'s transfer and broker's payment for a relative, out of the household's cash if it allows."""
+    if not s.family_payment[i]:
+        return
+    t = m.t
+    h = s.household_head[i]  # the household's money row: remittances and broker fees come out of its budget
+    if uniform_at(ctr, key, i, Slot.REMIT) < p.remittance_rate:
+        paid = p.remittance_paid_per_income * s.income[i]  # out of the settler's own income
+        if 0 < paid <= s.cash[h]:
+            s.cash[h] -= paid
+            s.remitted[i] = paid
+            s.last_remittance[i] = t
+    upfront = p.reunion_upfront_share * p.reunion_price_paid
+    if (s.reunion_month[i] < t and s.cash[h] >= upfront
+            and uniform_at(ctr, key, i, Slot.REUNION) < p.reunion_attempt_rate):
+        s.cash[h] -= upfront
+        s.debt[h] += p.reunion_price_paid - upfront  # owed to the broker
+        if uniform_at(ctr, key, i, Slot.FAILURE) >= p.reunion_failure_share:
+            s.reunion_month[i] = t + p.reunion_delay_months
+
+
+@rule
+def update_worry(i, key, s, p, m, ctr):
+    """Settler ``i``'s worry moves towards its level while relatives are in the North (less in a month with news)."""
+    here = (s.status[i] == IN_SK) & s.defector[i]
+    sent = s.last_remittance[i] == m.t
     worried = s.family_north[i] > 0
     target = p.family_worry_level * worried * (1 - p.remittance_worry_relief * sent)
-    s.family_worry[i] = s.family_worry[i] + p.family_worry_adjust_rate * (target - s.family_worry[i])
+    worry = s.family_worry[i] + p.family_worry_adjust_rate * (target - s.family_worry[i])
+    s.family_worry[i] = worry if here else s.family_worry[i]
