@@ -23,6 +23,7 @@ import numpy as np
 from sim import inputs
 from sim.codes import CHILD, MILLION_KRW, MINOR_AGE, MONTHS_PER_YEAR, PENDING, RESERVED
 from sim.declare import Column, Mechanism, behaviour
+from sim.draws import categorical
 
 AGE_BANDS = {"0-9": (0, 10), "10-19": (10, 20), "20-39": (20, 40), "40-59": (40, 60), "60-79": (60, 80)}
 
@@ -164,7 +165,7 @@ def draw_ages(n: int, rng: np.random.Generator) -> np.ndarray:
     prof = inputs.arrival_profile()
     bands = list(AGE_BANDS.values())
     shares = np.array(list(prof["age_at_arrival"].values()))
-    band = rng.choice(len(bands), size=n, p=shares / shares.sum())
+    band = categorical(rng, shares, n)
     lo = np.array([b[0] for b in bands])[band]
     hi = np.array([b[1] for b in bands])[band]
     return rng.integers(lo * 12, hi * 12)
@@ -191,7 +192,7 @@ def draw_background(state: Any, idx: np.ndarray, p: Any, rng: np.random.Generato
     # age: arrival_profile.csv gives them for all arrivals only)
     for column, trait in (("education", "education"), ("north_occupation", "north_occupation")):
         shares = np.array(list(prof[trait].values()))
-        getattr(state, column)[idx] = rng.choice(shares.size, size=n, p=shares / shares.sum())
+        getattr(state, column)[idx] = categorical(rng, shares, n)
 
 
 def _beta(rng: np.random.Generator, mean: float, concentration: float, n: int) -> np.ndarray:
