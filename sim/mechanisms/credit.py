@@ -45,7 +45,7 @@ import numpy as np
 from sim import engine
 from sim.codes import HANAWON, IN_SK, MONTHS_PER_YEAR, NEVER
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, policy, rule
-from sim.kernel_random import uniform_at
+from sim.kernel_random import uniform_of
 from sim.mechanisms.arrival import hanawon_months
 
 if TYPE_CHECKING:
@@ -149,37 +149,39 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
 
 @rule
 def settler_month(i, key, s, p, m, ctr):
-    """Settler ``i``: microloan offer, refinancing, interest, arrears and default."""
-    if s.status[i] != IN_SK or s.labour[i] == HANAWON or s.household_head[i] != i:
-        return  # a household's debts are its head's (sim.mechanisms.households)
+    """Settler ``i``: microloan offer, refinancing, interest, arrears and default.
+
+    Without branches, so that the compiled loop runs on vector instructions (about twice as fast): everything is
+    computed for every row, and a row that is not a household's head in South Korea past Hanawon keeps its values
+    (``new if here else old``). Both draws are taken for every row: a draw depends only on (key, row, slot), so
+    an unused one changes nothing.
+    """
+    # a household's debts are its head's (sim.mechanisms.households)
+    here = (s.status[i] == IN_SK) & (s.labour[i] != HANAWON) & (s.household_head[i] == i)
     t = m.t
-    h = i  # the household's money row
-    if s.microloan[i] == UNDECIDED:
-        s.microloan[i] = uniform_at(ctr, key, i, Slot.OFFER) < p.microloan_access
-    debt = s.debt[h]
-    if debt <= 0:
-        s.formal_debt[h] = 0.0
-        s.arrears[i] = 0
-    else:
-        barred = t - np.int64(s.last_default[i]) < p.default_bar_months
-        formal = min(s.formal_debt[h], debt)  # repayments come off the informal part first
-        if s.microloan[i] == 1 and not barred:
-            formal = min(debt, max(formal, p.microloan_max_10k_krw))  # informal debt refinanced up to the cap
-        grown = formal * p.formal_monthly_rate
-        debt += (debt - formal) * p.informal_monthly_rate + grown
-        formal += grown
-        stressed = s.money_stress[h] >= p.arrears_stress_threshold
-        missed = False
-        if stressed:
-            literate = ((1 - p.hanawon_literacy_effect * (t - s.arrival_month[i] < p.literacy_from_arrival))
-                        * (1 - p.mentor_literacy_effect * (s.mentor_left[i] > 0)))
-            missed = uniform_at(ctr, key, i, Slot.MISSED) < p.missed_payment_rate * literate
-        s.arrears[i] = s.arrears[i] + 1 if missed else 0
-        if s.arrears[i] >= p.default_arrears_months:
-            kept = 1 - p.default_writeoff_share
-            debt *= kept
-            formal *= kept
-            s.last_default[i] = t
-            s.arrears[i] = 0
-        s.debt[h] = debt
-        s.formal_debt[h] = formal
+    offered = np.int8(uniform_of(key, i, Slot.OFFER) < p.microloan_access)
+    microloan = offered if here & (s.microloan[i] == UNDECIDED) else s.microloan[i]
+    s.microloan[i] = microloan
+    debt = s.debt[i]
+    owing = here & (debt > 0)  # with no debt, a head's formal debt and arrears are 0
+    barred = t - np.int64(s.last_default[i]) < p.default_bar_months
+    formal = min(s.formal_debt[i], debt)  # repayments come off the informal part first
+    refinanced = min(debt, max(formal, p.microloan_max_10k_krw))  # informal debt refinanced up to the cap
+    formal = refinanced if (microloan == 1) & (not barred) else formal
+    grown = formal * p.formal_monthly_rate
+    debt = debt + ((debt - formal) * p.informal_monthly_rate + grown)
+    formal = formal + grown
+    stressed = s.money_stress[i] >= p.arrears_stress_threshold
+    literate = ((1 - p.hanawon_literacy_effect * (t - s.arrival_month[i] < p.literacy_from_arrival))
+                * (1 - p.mentor_literacy_effect * (s.mentor_left[i] > 0)))
+    missed = stressed & (uniform_of(key, i, Slot.MISSED) < p.missed_payment_rate * literate)
+    arrears = np.int16(s.arrears[i] + 1) if missed else np.int16(0)
+    default = arrears >= p.default_arrears_months
+    kept = 1 - p.default_writeoff_share
+    debt = debt * kept if default else debt
+    formal = formal * kept if default else formal
+    s.last_default[i] = t if owing & default else s.last_default[i]
+    arrears = np.int16(0) if default else arrears
+    s.arrears[i] = arrears if owing else (np.int16(0) if here else s.arrears[i])
+    s.debt[i] = debt if owing else s.debt[i]
+    s.formal_debt[i] = formal if owing else (0.0 if here else s.formal_debt[i])

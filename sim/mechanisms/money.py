@@ -57,7 +57,7 @@ import numpy as np
 from sim import engine
 from sim.codes import EMPLOYED, HANAWON, IN_SK, TRAINING
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, policy, rule
-from sim.kernel_random import uniform_at
+from sim.kernel_random import uniform_of
 from sim.mechanisms.arrival import hanawon_months
 
 if TYPE_CHECKING:
@@ -102,6 +102,8 @@ DECLARATION = Mechanism(
         Column("benefit", np.bool_, False, "bool: lives in a household receiving the livelihood benefit"),
         Column("money_stress", np.float32, 0.0, "0-1, the household's"),
         Column("budget_members", np.int8, 0, "members in this month's household budget, on the head (scratch)"),
+        Column("budget_scale", np.float64, 0.0,
+               "the household scale for this month's size, on the head (scratch)"),
         Column("budget_income", np.float64, 0.0, "10k KRW, members' incomes this month, on the head (scratch)"),
         Column("budget_earnings", np.float32, 0.0, "10k KRW, members' wages this month, on the head (scratch)"),
         Column("budget_costs", np.float32, 0.0, "10k KRW, members' own costs this month, on the head (scratch)"),
@@ -115,8 +117,8 @@ DECLARATION = Mechanism(
            "incentive_until", "savings_until", "savings_match_max", "medical_until", "protection_until",
            "household_head", "outside_partner", "last_default"),
     writes=("grant_left", "savings", "benefit", "cash", "debt", "income", "household_income", "spending",
-            "money_stress", "budget_members", "budget_income", "budget_earnings", "budget_costs", "budget_savings",
-            "budget_entitled", "budget_protected"),
+            "money_stress", "budget_members", "budget_scale", "budget_income", "budget_earnings", "budget_costs",
+            "budget_savings", "budget_entitled", "budget_protected"),
     params=(
         behaviour("livelihood_standard_10k_krw", 71.3, "10k KRW per month", 30, 150,
                   "Ministry of Health and Welfare 2024 livelihood benefit standard for one person"),
@@ -181,6 +183,7 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
         getattr(s, name)[:] = 0
     m = Month(t, t - 12 * p.school_leaving_age)
     run.each(member_income, s, p, m, key=engine.NO_DRAWS)
+    run.each(household_scale, s, p, m, key=engine.NO_DRAWS)
     run.each(household_budget, s, p, m)
     run.each(share_budget, s, p, m, key=engine.NO_DRAWS)
 
@@ -223,48 +226,62 @@ def member_income(i, key, s, p, m, ctr):
 
 
 @rule
+def household_scale(i, key, s, p, m, ctr):
+    """Row ``i``'s household scale for its budget's size (used on heads): a table look-up, kept out of
+    ``household_budget``, whose loop it would keep off vector instructions."""
+    s.budget_scale[i] = p.household_scale_by_size[min(s.budget_members[i] + s.outside_partner[i], MAX_TABLED_SIZE)]
+
+
+@rule
 def household_budget(i, key, s, p, m, ctr):
-    """Household ``i`` (a head): benefit, costs, cash, debt and money stress from its members' budget."""
-    if s.household_head[i] != i or s.budget_members[i] == 0:
-        return
+    """Household ``i`` (a head): benefit, costs, cash, debt and money stress from its members' budget.
+
+    Without branches, so that the compiled loop runs on vector instructions (about a third faster): everything
+    is computed for every row, and a row that is not a head with members this month keeps its values (``new if
+    here else old``). Both draws are taken for every row: a draw depends only on (key, row, slot), so an unused
+    one changes nothing.
+    """
+    here = (s.household_head[i] == i) & (s.budget_members[i] != 0)
     outside = s.outside_partner[i]
-    size = s.budget_members[i] + outside
-    scale = p.household_scale_by_size[min(size, MAX_TABLED_SIZE)]
+    scale = s.budget_scale[i]
     standard = p.livelihood_standard_10k_krw * scale
     earnings = s.budget_earnings[i] + p.outside_partner_earnings_10k_krw * outside
     disregard = p.settler_earnings_disregard if s.budget_protected[i] else p.mainstream_earnings_disregard
     recognised = earnings * (1 - disregard)
     entitled = s.budget_entitled[i]
+    benefit = s.benefit[i]
     # past the grace period, a household expected to work stays on as a conditional recipient until it leaves
-    conditional = s.benefit[i] and not entitled
-    if conditional:
-        conditional = uniform_at(ctr, key, i, Slot.CONDITIONAL_EXIT) >= p.conditional_exit_rate
+    conditional = benefit & (not entitled) & (uniform_of(key, i, Slot.CONDITIONAL_EXIT) >= p.conditional_exit_rate)
     # the system's benefits (livelihood, medical, housing) have thresholds up to nbls_threshold_ratio x the
     # livelihood standard: a household below it is a recipient; only the livelihood part is paid in cash
     below_threshold = recognised < standard * p.nbls_threshold_ratio
-    receiving = below_threshold & ((s.benefit[i] & entitled) | conditional)
-    if below_threshold and entitled and not receiving:  # take-up drawn only for the newly eligible
-        receiving = uniform_at(ctr, key, i, Slot.TAKEUP) < p.benefit_takeup
-    s.benefit[i] = receiving
+    receiving = below_threshold & ((benefit & entitled) | conditional)
+    taken_up = uniform_of(key, i, Slot.TAKEUP) < p.benefit_takeup  # used only for the newly eligible
+    receiving = taken_up if below_threshold & entitled & (not receiving) else receiving
+    s.benefit[i] = receiving if here else benefit
     income = (s.budget_income[i] + p.outside_partner_earnings_10k_krw * outside
               + max(0.0, standard - recognised) * receiving)
     costs = p.living_cost_10k_krw * scale + s.rent[i] + s.budget_costs[i]
+    costs = costs if here else 1.0  # a row not counted: any cost but 0 (no 0 / 0 below on the per-agent path)
     cash = s.cash[i] + income - costs
     debt = s.debt[i] + max(0.0, -cash)  # a shortfall is borrowed
     cash = max(cash, 0.0)
     repay = min(debt, p.debt_repayment_share * cash)
     cash -= repay
     extra = p.excess_cash_spent_per_month * max(0.0, cash - p.stress_buffer_months * costs)  # windfalls are spent
-    s.cash[i] = cash - extra
-    s.spending[i] = costs + extra
-    s.debt[i] = debt - repay
-    s.household_income[i] = income
-    wealth = s.cash[i] + s.budget_savings[i] - s.debt[i]  # the matched accounts are the household's own money
+    cash = cash - extra
+    debt = debt - repay
+    s.cash[i] = cash if here else s.cash[i]
+    s.spending[i] = np.float32(costs + extra) if here else s.spending[i]
+    s.debt[i] = debt if here else s.debt[i]
+    s.household_income[i] = np.float32(income) if here else s.household_income[i]
+    wealth = cash + s.budget_savings[i] - debt  # the matched accounts are the household's own money
     buffer_stress = min(1.0, max(0.0, 1 - wealth / (p.stress_buffer_months * costs)))
     shortfall = min(1.0, max(0.0, 1 - income / costs))
     stress = p.money_stress_flow_weight * shortfall + (1 - p.money_stress_flow_weight) * buffer_stress
     # a default (sim.mechanisms.credit) weighs on the household for months: collection, a closed credit line
-    s.money_stress[i] = min(1.0, stress + p.default_stress_rise * (m.t - np.int64(s.last_default[i]) < p.default_stress_months))
+    stress = min(1.0, stress + p.default_stress_rise * (m.t - np.int64(s.last_default[i]) < p.default_stress_months))
+    s.money_stress[i] = np.float32(stress) if here else s.money_stress[i]
 
 
 @rule
