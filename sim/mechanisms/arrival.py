@@ -56,12 +56,14 @@ DECLARATION = Mechanism(
         Column("medical_until", np.int32, NEVER, "month index"),
         Column("stipend", np.float32, 0.0, "10k KRW per month while training"),
         Column("training_offered", np.bool_, False, "bool: offered a certificate course"),
+        Column("training_search_help", np.bool_, False,
+               "bool: the course offered includes work practice and job-search help"),
         Column("hana_registered", np.bool_, False, "bool: registered with a Hana Center"),
     ),
     reads=("status", "arrival_month", "labour", "trauma", "dialect", "defector", "household_head"),
     writes=("status", "labour", "grant_left", "grant_instalment", "incentive_per_month", "incentive_until",
             "incentive_min_tenure", "savings_match_max", "savings_until", "protection_until", "medical_until",
-            "stipend", "training_offered", "mentor_left", "dialect", "rent", "depression", "ptsd",
+            "stipend", "training_offered", "training_search_help", "mentor_left", "dialect", "rent", "depression", "ptsd",
             "depression_ever", "ptsd_ever", "cash", "hana_registered"),
     ties=True,
     params=(
@@ -101,6 +103,11 @@ DECLARATION = Mechanism(
         policy("training_stipend_million_krw_per_month", 0.0, "million KRW per month", 0, 3,
                "assumption: no stipend today beyond conditional incentives (brief: proposals add one)",
                effect="paid while training; lets people under money stress take the course", group="programmes"),
+        policy("training_job_search_help", 0.0, "share of the courses offered", 0, 1,
+               "assumption: settlers' certificate courses teach a trade, without work practice or job-search help "
+               "(KRIVET 2008: no gain in employment)",
+               effect="courses with work practice and job-search help: trainees leave them as job seekers, not back "
+                      "in the state they left (Dahlberg 2024: +15 points of employment)", group="programmes"),
         policy("mentorship_coverage", 0.05, "share of new settlers paired", 0, 1,
                "assumption: small volunteer programmes today",
                effect="share of arrivals paired with a mentor (ties to South Koreans, job offers, support tie)",
@@ -176,7 +183,7 @@ PACKAGE_PARTS: dict[str, tuple[str, ...]] = {
     "savings": ("matched_savings_max_million_krw_per_month", "matched_savings_years"),
     "protection": ("protection_period_years",),
     "medical": ("medical_cover_months",),
-    "training": ("vocational_training_coverage", "training_stipend_million_krw_per_month"),
+    "training": ("vocational_training_coverage", "training_stipend_million_krw_per_month", "training_job_search_help"),
     "mentor": ("mentorship_coverage", "mentorship_months"),
     "dialect": ("dialect_course_coverage",),
     "rent": ("housing_subsidy_million_krw",),
@@ -222,7 +229,9 @@ def entitle(s: State, p: Any, rng: np.random.Generator, start: int, idx: np.ndar
         s.medical_until[idx] = start + p.medical_cover_months
     if "training" in parts:
         s.stipend[idx] = p.training_stipend_million_krw_per_month * MILLION_KRW
-        s.training_offered[idx] = rng.random(n) < p.vocational_training_coverage
+        u = rng.random(n)  # one draw: the courses with job-search help are a share of those offered
+        s.training_offered[idx] = u < p.vocational_training_coverage
+        s.training_search_help[idx] = u < p.vocational_training_coverage * p.training_job_search_help
     if "mentor" in parts:
         in_hanawon = s.labour[idx] == HANAWON  # the mentor is counted from arrival, so from Hanawon's end for those in it
         months = p.mentorship_months + np.where(in_hanawon, start - s.arrival_month[idx], 0)

@@ -18,7 +18,13 @@ Assumptions and sources:
   the main job-search difficulty of settler women, 37%; the main reason women under 40 quit).
 * Training: settlers offered a course take it up with ``training_uptake_base``, less often
   under money stress unless the stipend covers living costs; completers earn a recognised
-  certificate (KRIVET: 54.4% completed).
+  certificate (KRIVET: 54.4% completed). At the end of the course a trainee goes back to the
+  state they left for it, inactive or unemployed (assumption: a course changes qualifications,
+  not the wish or the chance to work; KRIVET 2008: training did not raise the probability of
+  employment, and 15.1% of trainees were employed). A course with work practice and job-search
+  help (lever ``training_job_search_help``) sends its trainees into the labour force as job
+  seekers (Dahlberg et al. 2024: an early intensive programme with both raised employment by 15
+  points for about three years).
 * Job offers arrive at ``job_offer_rate``, raised by dialect proficiency, referrals from
   employed contacts (settler ties and South Korean ties), a mentor, employer wage subsidies;
   lowered by depression and by discrimination. Regular offers are more likely with
@@ -148,13 +154,16 @@ DECLARATION = Mechanism(
         Column("last_discrimination", np.int32, NEVER, "month index of the last discrimination event"),
         Column("studying_until", np.int32, NEVER, "month index a university course ends (NEVER: none)"),
         Column("job_seeking", np.bool_, False, "bool: searches for a job this month (scratch)"),
+        Column("trained_from", np.int8, INACTIVE,
+               "code: LABOUR_NAMES, the state a trainee left for the course and returns to at its end"),
     ),
     reads=("status", "birth_month", "female", "youngest_child_birth_month", "health_limit", "depression",
+           "training_search_help",
            "money_stress", "stipend", "productivity", "sk_ties", "mentor_left", "incentive_per_month",
            "incentive_min_tenure", "incentive_until", "education", "north_occupation"),
     writes=("labour", "job_type", "wage", "tenure", "hours", "service_job", "experience", "training_offered",
             "training_left", "credentials", "last_discrimination", "dialect", "studying_until", "education",
-            "job_seeking"),
+            "job_seeking", "trained_from"),
     ties=True,
     params=(
         policy("training_months", 6, "months", 1, 24, "assumption: a typical certificate course", integer=True,
@@ -382,18 +391,21 @@ def settler_month(i, key, s, p, m, ctr):
     young_child = female & (t - s.youngest_child_birth_month[i] < 12 * p.childcare_age)
     constrained = young_child & (uniform_of(key, i, Slot.CHILDCARE) >= p.childcare_support_coverage)
 
-    # 1. training in progress: a month done; finishers may gain a certificate, then look for work
+    # 1. training in progress: a month done; finishers may gain a certificate and go back to the state they left,
+    # or look for work after a course with job-search help
     in_training = here & (labour == TRAINING)
     training_left = s.training_left[i] - in_training
     finished = in_training & (training_left <= 0)
     credentials |= finished & (uniform_of(key, i, Slot.CERTIFICATE) < p.certificate_completion)
-    labour = UNEMPLOYED if finished else labour
+    after = UNEMPLOYED if s.training_search_help[i] else s.trained_from[i]
+    labour = after if finished else labour
 
     # training uptake: money stress keeps people from training unless the stipend covers costs
     offered = here & s.training_offered[i] & ((labour == INACTIVE) | (labour == UNEMPLOYED))
     stipend_cover = min(1.0, s.stipend[i] / p.living_cost_10k_krw)
     s.training_offered[i] = s.training_offered[i] & (not offered)  # the offer is taken or lost
     takes = offered & (uniform_of(key, i, Slot.UPTAKE) < p.training_uptake_base * (1 - stress * (1 - stipend_cover)))
+    s.trained_from[i] = labour if takes else s.trained_from[i]
     labour = TRAINING if takes else labour
     s.training_left[i] = p.training_months if takes else training_left
     s.credentials[i] = credentials
