@@ -197,12 +197,18 @@ def sum_up(s, t):
     """Each household's size, children under 18 and youngest child's birth month (on the head, shared with a
     partner), and who lives alone or is a lone parent, from the members in South Korea. Population-level work
     (sums over households), so one compiled call on both the engine and the per-agent path. The sums are
-    written without branches (a row not counted adds 0): data-dependent branches cost more than the adds."""
+    written without branches (a row not counted adds 0): data-dependent branches cost more than the adds.
+
+    A lone parent is a head, so that test reads the settler's own row only and its loop runs on vector
+    instructions; the partners, listed while summing, then copy their head's children (in row order).
+    """
     n = s.status.size
     for i in range(n):
         s.household_size[i] = 0
         s.children[i] = 0
         s.youngest_child_birth_month[i] = NEVER
+    partners = np.empty(n, dtype=np.int64)  # the first k: partners in South Korea, in row order
+    k = 0
     for i in range(n):
         present = s.status[i] == IN_SK
         h = s.household_head[i]
@@ -212,18 +218,22 @@ def sum_up(s, t):
         born = s.birth_month[i] if minor else NEVER
         youngest = s.youngest_child_birth_month[h]
         s.youngest_child_birth_month[h] = born if born > youngest else youngest
+        partners[k] = i
+        k += present & (s.relation[i] == PARTNER)
+    for i in range(n):
+        lone_parent = ((s.household_head[i] == i) & (s.children[i] > 0) & (s.partner[i] == NO_ROW)
+                       & (not s.outside_partner[i]))
+        s.lone_parent[i] = lone_parent if s.status[i] == IN_SK else s.lone_parent[i]
     for i in range(n):
         if s.status[i] != IN_SK:
             continue
         h = s.household_head[i]
-        children = s.children[h]
-        if s.relation[i] == PARTNER:
-            s.children[i] = children
-            s.youngest_child_birth_month[i] = s.youngest_child_birth_month[h]
-        outside = s.outside_partner[h]
-        s.lives_alone[i] = (s.household_size[h] == 1) & (not outside)
-        partnered = (s.partner[h] != NO_ROW) | outside
-        s.lone_parent[i] = (i == h) & (children > 0) & (not partnered)
+        s.lives_alone[i] = (s.household_size[h] == 1) & (not s.outside_partner[h])
+    for j in range(k):
+        i = partners[j]
+        h = s.household_head[i]
+        s.children[i] = s.children[h]
+        s.youngest_child_birth_month[i] = s.youngest_child_birth_month[h]
 
 
 # ---------------------------------------------------------------- events (few rows a month: numpy)
