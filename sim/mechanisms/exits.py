@@ -30,7 +30,7 @@ import numpy as np
 from sim import engine
 from sim.codes import ABROAD, DIED, HANAWON, IN_SK, INACTIVE, LEFT, MINOR_AGE, NEVER, NO_JOB, RETURNED_NORTH, UNKNOWN
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
-from sim.kernel_random import uniform_at
+from sim.kernel_random import uniform_at, uniform_of
 from sim.mechanisms.ties import support_tie_count
 
 if TYPE_CHECKING:
@@ -71,10 +71,13 @@ DECLARATION = Mechanism(
         Column("exit_month", np.int32, NEVER, "month index of leaving the population"),
         Column("death_unclaimed", np.bool_, False, "bool"),
         Column("suicide", np.bool_, False, "bool: died by suicide"),
+        Column("exit_deferred", np.bool_, False,
+               "bool: may die or move this month, decided one by one by deferred_month (scratch)"),
     ),
     reads=("status", "labour", "birth_month", "last_ideation", "satisfied", "trust", "lives_alone", "settler_ties",
            "sk_ties", "mentor_left", "family_worry"),
-    writes=("status", "labour", "job_type", "wage", "counselling_left", "exit_month", "death_unclaimed", "suicide"),
+    writes=("status", "labour", "job_type", "wage", "counselling_left", "exit_month", "death_unclaimed", "suicide",
+            "exit_deferred"),
     params=(
         behaviour("emigration_rate", 0.0006, "per month", 0, 0.02,
                   "calibrated: 462-869 residence unconfirmed, most abroad (survey_current.csv)", rate="probability",
@@ -117,12 +120,15 @@ Month = collections.namedtuple("Month", ["t", "death_bound"])
 
 
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
-    """Confirmations and finds, then deaths and moves of the living, settler by settler."""
+    """Confirmations and finds, then deaths and moves of the living: two passes, the first (without branches) over
+    every settler, the second over the missing and the few whose draws leave a death or a move possible."""
     # mortality rises with age, so the oldest settler's rate bounds everyone's: a uniform above that bound is no
     # death, and the settler's own rate (a power and an exponential) is computed only below it
     oldest = int(s.birth_month.min()) if s.n else 0
     bound = monthly_death(clock.month, oldest, p.annual_death_at_birth, p.gompertz_b)
-    run.each(settler_month, s, p, Month(clock.month, bound))
+    m = Month(clock.month, bound)
+    key = run.each(settler_month, s, p, m)
+    run.each(deferred_month, s, p, m, key=key)
 
 
 @rule
@@ -134,14 +140,35 @@ def monthly_death(t, birth_month, annual_death_at_birth, gompertz_b):
 
 @rule
 def settler_month(i, key, s, p, m, ctr):
-    """Settler ``i``: confirmed abroad or found; then death (natural or by suicide, and whether unclaimed), else a move."""
-    if s.status[i] == ABROAD and uniform_at(ctr, key, i, Slot.CONFIRMED) < p.abroad_confirmed_rate:
-        s.status[i] = LEFT
-    elif s.status[i] == UNKNOWN and uniform_at(ctr, key, i, Slot.FOUND) < p.regain_contact_rate:
+    """Settler ``i``: confirmed abroad; whether the settler may be found, die or move this month (``deferred_month``).
+
+    Without branches, so that the compiled loop runs on vector instructions: every row draws and computes. Most
+    settlers in South Korea neither die nor move in a month, and the draws show it: a death draw at or above the
+    bound ``m.death_bound`` (the exact test needs a power and an exponential), no suicidal impulse this month and a
+    move draw at or above ``move_bound``. The others, and the missing (few), are left to ``deferred_month``.
+    """
+    status = s.status[i]
+    abroad = status == ABROAD
+    u = uniform_of(key, i, Slot.CONFIRMED if abroad else Slot.DEATH)  # only the living draw for death
+    s.status[i] = LEFT if abroad & (u < p.abroad_confirmed_rate) else status
+    # children under 18 move with their household (sim.mechanisms.households)
+    mover = (status == IN_SK) & (s.labour[i] != HANAWON) & (m.t - s.birth_month[i] >= 12 * MINOR_AGE)
+    may_exit = (u < m.death_bound) | (s.last_ideation[i] == m.t) | (mover & (uniform_of(key, i, Slot.MOVE) < p.move_bound))
+    s.exit_deferred[i] = (status == UNKNOWN) | ((status == IN_SK) & may_exit)
+
+
+@rule
+def deferred_month(i, key, s, p, m, ctr):
+    """A settler left by ``settler_month``: found if missing; then death (natural or by suicide, and whether
+    unclaimed), else a move.
+
+    Drawn through the counter, whose store keeps this loop off vector instructions (vectorized, it would compute
+    the power and the exponential for every row)."""
+    if not s.exit_deferred[i]:
+        return
+    if s.status[i] == UNKNOWN and uniform_at(ctr, key, i, Slot.FOUND) < p.regain_contact_rate:
         s.status[i] = IN_SK  # found before deaths: the found can die this month
     status = s.status[i]
-    if status != IN_SK and status != UNKNOWN:
-        return
     t = m.t
     u = uniform_at(ctr, key, i, Slot.DEATH)
     natural = u < m.death_bound and u < monthly_death(t, s.birth_month[i], p.annual_death_at_birth, p.gompertz_b)

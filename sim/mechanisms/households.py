@@ -58,7 +58,7 @@ from sim.codes import (
 )
 from sim.declare import OWN_ROW, Column, Mechanism, Slots, behaviour, rule
 from sim.jit import kernel
-from sim.kernel_random import uniform_at
+from sim.kernel_random import uniform_of
 
 if TYPE_CHECKING:
     from sim.clock import Clock
@@ -167,26 +167,29 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
 
 @rule
 def draw_event(i, key, s, p, m, ctr):
-    """Settler ``i`` draws at most one household event this month."""
-    s.household_event[i] = NO_EVENT
-    if s.status[i] != IN_SK or s.labour[i] == HANAWON:
-        return
+    """Settler ``i`` draws at most one household event this month.
+
+    Without branches, so that the compiled loop runs on vector instructions (about three times as fast as the
+    same rule with branches): every row computes its tests and two draws, and a settler not settled in South
+    Korea gets no event. A partnered settler tests a birth, else a separation; a single one a partnership, else
+    leaving home: the first uniform is of slot BIRTH or PARTNERSHIP, the second of SEPARATION or LEAVE_HOME.
+    """
+    here = (s.status[i] == IN_SK) & (s.labour[i] != HANAWON)
     age_months = m.t - s.birth_month[i]
-    partnered = s.partner[i] != NO_ROW or s.outside_partner[i]
-    if partnered:
-        fertile = s.female[i] and 12 * FERTILE_AGES[0] <= age_months < 12 * FERTILE_AGES[1]
-        if fertile and uniform_at(ctr, key, i, Slot.BIRTH) < p.birth_rate:
-            s.household_event[i] = GIVE_BIRTH
-        # one draw per partnership: by the woman, or by the settler whose partner has no row
-        elif (s.female[i] or s.partner[i] == NO_ROW) and uniform_at(ctr, key, i, Slot.SEPARATION) < p.separation_rate:
-            s.household_event[i] = SEPARATE
-    elif (12 * PARTNER_MIN_AGE <= age_months < 12 * p.partnership_max_age and s.defector[i]
-          and (s.relation[i] == HEAD or s.relation[i] == CHILD)
-          and uniform_at(ctr, key, i, Slot.PARTNERSHIP) < p.partnership_rate):
-        s.household_event[i] = FORM_PARTNERSHIP
-    elif (s.relation[i] == CHILD and age_months >= 12 * p.leave_home_age
-          and uniform_at(ctr, key, i, Slot.LEAVE_HOME) < p.leave_home_rate):
-        s.household_event[i] = LEAVE_HOME
+    partnered = (s.partner[i] != NO_ROW) | s.outside_partner[i]
+    u_first = uniform_of(key, i, Slot.BIRTH if partnered else Slot.PARTNERSHIP)
+    u_second = uniform_of(key, i, Slot.SEPARATION if partnered else Slot.LEAVE_HOME)
+    fertile = s.female[i] & (age_months >= 12 * FERTILE_AGES[0]) & (age_months < 12 * FERTILE_AGES[1])
+    birth = fertile & (u_first < p.birth_rate)
+    # one draw per partnership: by the woman, or by the settler whose partner has no row
+    separation = (s.female[i] | (s.partner[i] == NO_ROW)) & (u_second < p.separation_rate)
+    partnership = ((age_months >= 12 * PARTNER_MIN_AGE) & (age_months < 12 * p.partnership_max_age) & s.defector[i]
+                   & ((s.relation[i] == HEAD) | (s.relation[i] == CHILD)) & (u_first < p.partnership_rate))
+    leave_home = (s.relation[i] == CHILD) & (age_months >= 12 * p.leave_home_age) & (u_second < p.leave_home_rate)
+    partnered_event = GIVE_BIRTH if birth else (SEPARATE if separation else NO_EVENT)
+    single_event = FORM_PARTNERSHIP if partnership else (LEAVE_HOME if leave_home else NO_EVENT)
+    event = partnered_event if partnered else single_event
+    s.household_event[i] = event if here else NO_EVENT
 
 
 @kernel
@@ -194,12 +197,18 @@ def sum_up(s, t):
     """Each household's size, children under 18 and youngest child's birth month (on the head, shared with a
     partner), and who lives alone or is a lone parent, from the members in South Korea. Population-level work
     (sums over households), so one compiled call on both the engine and the per-agent path. The sums are
-    written without branches (a row not counted adds 0): data-dependent branches cost more than the adds."""
+    written without branches (a row not counted adds 0): data-dependent branches cost more than the adds.
+
+    A lone parent is a head, so that test reads the settler's own row only and its loop runs on vector
+    instructions; the partners, listed while summing, then copy their head's children (in row order).
+    """
     n = s.status.size
     for i in range(n):
         s.household_size[i] = 0
         s.children[i] = 0
         s.youngest_child_birth_month[i] = NEVER
+    partners = np.empty(n, dtype=np.int64)  # the first k: partners in South Korea, in row order
+    k = 0
     for i in range(n):
         present = s.status[i] == IN_SK
         h = s.household_head[i]
@@ -209,18 +218,22 @@ def sum_up(s, t):
         born = s.birth_month[i] if minor else NEVER
         youngest = s.youngest_child_birth_month[h]
         s.youngest_child_birth_month[h] = born if born > youngest else youngest
+        partners[k] = i
+        k += present & (s.relation[i] == PARTNER)
+    for i in range(n):
+        lone_parent = ((s.household_head[i] == i) & (s.children[i] > 0) & (s.partner[i] == NO_ROW)
+                       & (not s.outside_partner[i]))
+        s.lone_parent[i] = lone_parent if s.status[i] == IN_SK else s.lone_parent[i]
     for i in range(n):
         if s.status[i] != IN_SK:
             continue
         h = s.household_head[i]
-        children = s.children[h]
-        if s.relation[i] == PARTNER:
-            s.children[i] = children
-            s.youngest_child_birth_month[i] = s.youngest_child_birth_month[h]
-        outside = s.outside_partner[h]
-        s.lives_alone[i] = (s.household_size[h] == 1) & (not outside)
-        partnered = (s.partner[h] != NO_ROW) | outside
-        s.lone_parent[i] = (i == h) & (children > 0) & (not partnered)
+        s.lives_alone[i] = (s.household_size[h] == 1) & (not s.outside_partner[h])
+    for j in range(k):
+        i = partners[j]
+        h = s.household_head[i]
+        s.children[i] = s.children[h]
+        s.youngest_child_birth_month[i] = s.youngest_child_birth_month[h]
 
 
 # ---------------------------------------------------------------- events (few rows a month: numpy)

@@ -29,7 +29,7 @@ from sim import engine
 from sim.codes import HANAWON, IN_SK, MONTHS_PER_YEAR, NEVER, UNEMPLOYED
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, policy, rule
 from sim.jit import kernel
-from sim.kernel_random import at, below, counter, uniform, uniform_at
+from sim.kernel_random import at, below, counter, uniform, uniform_of
 
 if TYPE_CHECKING:
     from sim.clock import Clock
@@ -63,10 +63,11 @@ DECLARATION = Mechanism(
         Column("last_contact", np.int32, NEVER, "month index of last caseworker contact"),
         Column("counselling_left", np.int16, 0, "months of counselling left"),
         Column("trust", np.float32, 0.5, "trust in officials, 0-1"),
+        Column("counselling_demand", np.bool_, False, "bool: asks for counselling (or is referred) this month (scratch)"),
     ),
     reads=("status", "labour", "depression", "ptsd", "loneliness", "protection_until", "last_discrimination",
            "hana_registered"),
-    writes=("trust", "last_contact", "counselling_left"),
+    writes=("trust", "last_contact", "counselling_left", "counselling_demand"),
     params=(
         policy("counselling_slots_per_1000", 8, "concurrent clients per 1000 settlers", 0, 200,
                "policy_history.csv 2020: about 6 Hana Center staff per 1000+ settlers, counselling on request",
@@ -111,8 +112,8 @@ DECLARATION = Mechanism(
 step = engine.stepper(DECLARATION)  # one month on a state: for tests and scripts
 
 # t: model month; p_flagged / p_unflagged: probability of a contact this month for a flagged / unflagged settler
-# within the protection period; demand: rows asking for counselling this month (the first n_demand[0])
-Month = collections.namedtuple("Month", ["t", "p_flagged", "p_unflagged", "demand", "n_demand"])
+# within the protection period
+Month = collections.namedtuple("Month", ["t", "p_flagged", "p_unflagged"])
 
 
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
@@ -126,26 +127,46 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     boost = p.outreach_targeting / flagged_share if flagged_share > 0 else 0.0
     p_unflagged = min(1.0, p.outreach_contacts_per_month * (1 - p.outreach_targeting))
     p_flagged = min(1.0, p.outreach_contacts_per_month * ((1 - p.outreach_targeting) + boost))
-    m = Month(t, p_flagged, p_unflagged, np.empty(n, dtype=np.int64), np.zeros(1, dtype=np.int64))
-    key = run.each(settler_month, s, p, m)
+    key = run.each(settler_month, s, p, Month(t, p_flagged, p_unflagged))
     # counselling demand against capacity: when demand exceeds the free slots, a random subset starts
     slots = p.counselling_slots_per_1000 * n / PER_1000 - in_care
-    _allocate(key, s.n, slots, m.demand, int(m.n_demand[0]), s.counselling_left, p.counselling_course_months)
+    _allocate(key, slots, s.counselling_demand, s.counselling_left, p.counselling_course_months)
 
 
 @kernel
 def count_down_and_tally(s, p, t):
-    """Every running course counts down; counts of the settled, the protected, the flagged among them, those in care."""
-    n = in_care = 0
-    n_protected = n_flagged = 0.0  # weighted by the reach of check-ins (1 within the protection period)
+    """Every running course counts down; counts of the settled, the protected, the flagged among them, those in care.
+
+    The loop over rows is written without branches and sums counts only, so that it runs on vector instructions.
+    The protected and the flagged are weighted by the reach of check-ins (1 within the protection period,
+    ``hana_center_after_protection`` after it): with a weight of 0 or 1 the weighted sums follow exactly from the
+    counts; with another weight they are summed again in row order (floating-point sums in another order could
+    round differently).
+    """
+    n = in_care = n_within = n_after = flagged_within = flagged_after = 0
     for i in range(s.status.size):
-        if s.counselling_left[i] > 0:
-            s.counselling_left[i] -= 1
+        left = s.counselling_left[i]
+        left = left - (left > 0)
+        s.counselling_left[i] = left
+        here = (s.status[i] == IN_SK) & (s.labour[i] != HANAWON)
+        n += here
+        in_care += here & (left > 0)
+        need = in_need(s.depression[i], s.ptsd[i], p.depression_threshold, p.ptsd_threshold)
+        at_risk = flagged(need, s.loneliness[i], s.labour[i], p.outreach_loneliness_flag)
+        within = here & (s.protection_until[i] > t)
+        after = here & (s.protection_until[i] <= t)
+        n_within += within
+        n_after += after
+        flagged_within += within & at_risk
+        flagged_after += after & at_risk
+    after_reach = p.hana_center_after_protection
+    if after_reach == 0.0 or after_reach == 1.0:
+        return n, n_within + n_after * after_reach, flagged_within + flagged_after * after_reach, in_care
+    n_protected = n_flagged = 0.0
+    for i in range(s.status.size):
         if s.status[i] != IN_SK or s.labour[i] == HANAWON:
             continue
-        n += 1
-        in_care += s.counselling_left[i] > 0
-        reach = 1.0 if s.protection_until[i] > t else p.hana_center_after_protection
+        reach = 1.0 if s.protection_until[i] > t else after_reach
         if reach > 0:
             n_protected += reach
             need = in_need(s.depression[i], s.ptsd[i], p.depression_threshold, p.ptsd_threshold)
@@ -167,38 +188,46 @@ def flagged(need, loneliness, labour, outreach_loneliness_flag):
 
 @rule
 def settler_month(i, key, s, p, m, ctr):
-    """Outreach contact and trust of settler ``i``; whether they join this month's counselling demand."""
-    if s.status[i] != IN_SK or s.labour[i] == HANAWON:
-        return
+    """Outreach contact and trust of settler ``i``; whether they ask for counselling this month.
+
+    Without branches, so that the compiled loop runs on vector instructions: every row draws and computes, and a
+    settler not settled in South Korea keeps its values (``new if here else old``). The demand is marked in
+    ``counselling_demand`` and listed by ``_allocate`` (an append cannot run on vector instructions).
+    """
+    here = (s.status[i] == IN_SK) & (s.labour[i] != HANAWON)
     need = in_need(s.depression[i], s.ptsd[i], p.depression_threshold, p.ptsd_threshold)
     # check-ins reach settlers within their protection period (police officer and Hana Center)
-    contacted = False
     # after it, only where Hana Center case management continues (the mainstream-welfare lever)
     reach = 1.0 if s.protection_until[i] > m.t else p.hana_center_after_protection
-    if reach > 0:
-        at_risk = flagged(need, s.loneliness[i], s.labour[i], p.outreach_loneliness_flag)
-        contacted = uniform_at(ctr, key, i, Slot.CONTACT) < reach * (m.p_flagged if at_risk else m.p_unflagged)
-    monitoring = contacted and uniform_at(ctr, key, i, Slot.MONITORING) < p.outreach_surveillance_share
-    supportive = contacted and not monitoring
+    at_risk = flagged(need, s.loneliness[i], s.labour[i], p.outreach_loneliness_flag)
+    contacted = here & (reach > 0) & (uniform_of(key, i, Slot.CONTACT)
+                                      < reach * (m.p_flagged if at_risk else m.p_unflagged))
+    monitoring = contacted & (uniform_of(key, i, Slot.MONITORING) < p.outreach_surveillance_share)
+    supportive = contacted & (not monitoring)
     trust = s.trust[i] + p.trust_gain_support * (1 - np.float64(s.trust[i])) * supportive
     trust *= 1 - p.trust_loss_surveillance * monitoring
     trust *= 1 - p.trust_loss_discrimination * (s.last_discrimination[i] == m.t)
+    trust = np.float32(trust) if here else s.trust[i]  # the stored (float32) value from here on
     s.trust[i] = trust
-    if contacted:
-        s.last_contact[i] = m.t
+    s.last_contact[i] = m.t if contacted else s.last_contact[i]
 
-    if need and s.counselling_left[i] == 0:
-        help_seeking = p.help_seeking_base * (s.trust[i] / p.trust_initial) * (1 - np.float64(s.loneliness[i]))
-        asks = s.hana_registered[i] and uniform_at(ctr, key, i, Slot.HELP) < help_seeking
-        if asks or (supportive and uniform_at(ctr, key, i, Slot.REFERRAL) < p.referral_on_contact):
-            m.demand[m.n_demand[0]] = i
-            m.n_demand[0] += 1
-
+    help_seeking = p.help_seeking_base * (trust / p.trust_initial) * (1 - np.float64(s.loneliness[i]))
+    asks = s.hana_registered[i] & (uniform_of(key, i, Slot.HELP) < help_seeking)
+    referred = supportive & (uniform_of(key, i, Slot.REFERRAL) < p.referral_on_contact)
+    s.counselling_demand[i] = here & need & (s.counselling_left[i] == 0) & (asks | referred)
 
 
 @kernel
-def _allocate(key, n_rows, slots, demand, n_demand, counselling_left, course_months):
-    """Free slots rounded stochastically (unbiased for small samples); a uniformly random subset of the demand starts."""
+def _allocate(key, slots, asking, counselling_left, course_months):
+    """Free slots rounded stochastically (unbiased for small samples); a uniformly random subset of the demand
+    (the rows ``asking``, in row order) starts."""
+    n_rows = asking.size
+    demand = np.empty(n_rows, dtype=np.int64)
+    n_demand = 0
+    for i in range(n_rows):
+        if asking[i]:
+            demand[n_demand] = i
+            n_demand += 1
     ctr = counter()
     at(ctr, key, n_rows, Slot.CAPACITY)  # draws of the month's allocation: a row past the last settler
     free = int(np.floor(slots + uniform(ctr))) if slots > 0 else 0
