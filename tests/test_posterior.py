@@ -104,6 +104,14 @@ def test_checkpoint_of_other_settings_is_refused(synthetic) -> None:
         run_workflow(pb, replace(SMALL, waves=(41, 30)), folder / "checkpoint", progress=False)
 
 
+def test_checkpoint_of_another_model_version_is_refused(synthetic, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of another version of the mechanisms are not resumed as this one's (the model hash is in the settings)."""
+    pb, _, folder = synthetic
+    monkeypatch.setattr("sim.calibration.workflow.model_hash", lambda: "another-version")
+    with pytest.raises(ValueError, match="other settings"):
+        run_workflow(pb, SMALL, folder / "checkpoint", progress=False)
+
+
 # ---------------------------------------------------------------- the observation model
 
 def test_implausibility_rules_out_by_the_third_largest_group() -> None:

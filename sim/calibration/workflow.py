@@ -44,6 +44,7 @@ from sim.calibration import trial_targets as tt
 from sim.calibration.calibrate import CALIBRATION_POPULATION, FITTED, Problem, default_problem
 from sim.calibration.emulator import Emulators
 from sim.calibration.history_matching import CUTOFF, RANK, Observations, Wave, explore, not_ruled_out
+from sim.jit import model_hash
 
 METHOD = ("history matching in waves with Gaussian-process emulators (scikit-learn), then ensemble MCMC (emcee) on "
           "the emulated posterior inside the space not ruled out, checked by simulator runs")
@@ -88,7 +89,9 @@ class Settings:
     trials: bool = True
 
     def fingerprint(self, problem: CalibrationProblem) -> str:
-        data = {**asdict(self), "names": list(problem.names), "labels": problem.obs.labels, "cutoff": [CUTOFF, RANK],
+        # the model's version too: runs of another version of the mechanisms must not be resumed as this one's
+        data = {**asdict(self), "model": model_hash(), "names": list(problem.names), "labels": problem.obs.labels,
+                "cutoff": [CUTOFF, RANK],
                 "errors": [problem.obs.observation_sd, problem.obs.discrepancy.tolist()],
                 "bounds": {n: list(problem.bounds[n]) for n in problem.names}}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:FINGERPRINT_CHARS]
