@@ -240,9 +240,25 @@ class KernelRun(Run):
 
     def each(self, rule: Any, state: State, p: Any, m: Any, key: np.uint64 | None = None) -> np.uint64:
         key = seed(self.rng) if key is None else key
-        fields = state_fields(self.mech)
-        loop_kernel(rule, fields, p._fields, m._fields)(key, state.arrays(fields), tuple(p), tuple(m), counter())
+        # found by the views' types (hashed by identity) rather than by their field names (a tuple of up to 80
+        # strings hashed at every call: about 2 us, paid some 20 times a month)
+        found = _LOOPS.get((rule, id(self.mech), type(p), type(m)))
+        if found is None:  # the mechanism is kept in the entry, so its id is not reused while the entry lives
+            fields = state_fields(self.mech)
+            found = _LOOPS[(rule, id(self.mech), type(p), type(m))] = (
+                fields, loop_kernel(rule, fields, p._fields, m._fields), self.mech)
+        fields, loop, _ = found
+        loop(key, state.arrays(fields), tuple(p), tuple(m), counter())
         return key
+
+
+_LOOPS: dict[tuple[Any, int, type, type], tuple[tuple[str, ...], Callable[..., Any], Mechanism]] = {}
+
+
+def clear_loops() -> None:
+    """Forget the compiled loops found so far (after a change to how they are generated, e.g. in a test)."""
+    loop_kernel.cache_clear()
+    _LOOPS.clear()
 
 
 class AgentRun(Run):

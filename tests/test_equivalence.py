@@ -70,14 +70,14 @@ def test_a_broken_loop_is_caught(monkeypatch: pytest.MonkeyPatch):
         return src.replace("for i in range(", "for i in range(1, ") if "labour.discrimination_and_dialect" in src else src
 
     monkeypatch.setattr(engine, "loop_source", off_by_one)
-    engine.loop_kernel.cache_clear()
+    engine.clear_loops()
     try:
         kw = dict(n_settlers=60, months=12)
         a, b = ResettlementModel(rng=4, **kw), ResettlementModel(rng=4, **kw)
         with pytest.raises(AssertionError, match="differs from the engine"):
             step_both(a, b, 12)
     finally:
-        engine.loop_kernel.cache_clear()
+        engine.clear_loops()
 
 
 def test_step_agents_needs_agent_views():

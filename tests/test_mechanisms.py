@@ -465,9 +465,8 @@ def test_courses_with_job_search_help_send_trainees_into_the_labour_force(make_s
     for t in range(1, 7):
         labour.step(s, p, rng, clock(t))
     in_force = (s.labour == UNEMPLOYED) | (s.labour == EMPLOYED)
-    first = np.arange(2 * N) < N
-    assert in_force[started & first].mean() < 0.02
-    assert in_force[started & ~first].all()
+    assert in_force[plain][started[plain]].mean() < 0.02
+    assert in_force[helped][started[helped]].all()
 
 
 def test_money_stress_keeps_people_from_training_unless_a_stipend_covers_costs(make_state, clock, rng, params):
