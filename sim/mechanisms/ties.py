@@ -97,11 +97,10 @@ Month = collections.namedtuple("Month", ["t"])
 
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     """Settler ties decay and form (tie list); ties to South Koreans per settler; mentorships count down."""
-    present = s.status == IN_SK
     # settler ties: keep those between present settlers that survive decay (compacted in place)
-    kept = _keep_ties(seed(run.rng), present, s.tie_a, s.tie_b, p.settler_tie_decay)
+    kept = _keep_ties(seed(run.rng), s.status, s.tie_a, s.tie_b, p.settler_tie_decay)
     s.tie_a, s.tie_b = s.tie_a[:kept], s.tie_b[:kept]
-    settled = np.flatnonzero(present & (s.labour != HANAWON))
+    settled = _settled(s.status, s.labour)
     if settled.size > 1:
         # Poisson(settler_tie_formation) new ties started by each settled settler, to a random settled settler
         a = settled[poisson_rows(run.rng, settled.size, p.settler_tie_formation)]
@@ -112,13 +111,25 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
 
 
 @kernel
-def _keep_ties(key, present, tie_a, tie_b, decay):
-    """Moves the surviving ties to the front of ``tie_a``/``tie_b``; returns how many survive."""
+def _settled(status, labour):
+    """Rows in South Korea past Hanawon, in order (one pass; the numpy expression makes four)."""
+    rows = np.empty(status.size, dtype=np.int64)
+    k = 0
+    for i in range(status.size):
+        if status[i] == IN_SK and labour[i] != HANAWON:
+            rows[k] = i
+            k += 1
+    return rows[:k].copy()
+
+
+@kernel
+def _keep_ties(key, status, tie_a, tie_b, decay):
+    """Moves the surviving ties (both ends in South Korea) to the front of ``tie_a``/``tie_b``; returns how many."""
     ctr = counter()
     kept = 0
     for j in range(tie_a.size):
         a, b = tie_a[j], tie_b[j]
-        if present[a] and present[b] and uniform_at(ctr, key, j, Slot.TIE_DECAY) >= decay:
+        if status[a] == IN_SK and status[b] == IN_SK and uniform_at(ctr, key, j, Slot.TIE_DECAY) >= decay:
             tie_a[kept] = a
             tie_b[kept] = b
             kept += 1
