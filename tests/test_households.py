@@ -176,8 +176,9 @@ def test_partnerships_merge_households_and_separations_split_them(make_state, cl
 
 def test_reunification_adds_a_member_to_the_sponsors_household():
     """A relative whose reunion month comes arrives that month as a new settler in the sponsor's household."""
+    # no other way for a household to grow, or for a sponsor to leave it in the month the relative arrives
     m = ResettlementModel(n_settlers=1500, months=48, rng=4, agent_views=False, reunion_attempt_rate=0.05,
-                          birth_rate=0.0, partnership_rate=0.0)  # no other way for a household to grow
+                          birth_rate=0.0, partnership_rate=0.0, separation_rate=0.0, leave_home_rate=0.0)
     reunions = 0
     while m.running:
         s, t = m.state, m.clock.month

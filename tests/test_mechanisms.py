@@ -851,19 +851,19 @@ def test_small_grant_pushes_people_into_work_sooner(grant_arms):
 
 
 def test_small_grant_means_worse_jobs(grant_arms):
-    """Months 12-24 (8 replicates): more day labour, fewer regular jobs (-1.9 points) and a lower mean wage (-1.7,
-    replicate sd 2.2; -3.8 before trainees went back to the state they left, -6.7 before issue 12, since sector and
-    hours, drawn independently of job type, add wage spread that the grant does not change)."""
+    """Months 12-24 (8 replicates): fewer regular jobs (-2.5 points, every replicate) and a lower mean wage (-2.5,
+    replicate sd 2.4; -3.8 before trainees went back to the state they left, -6.7 before issue 12, since sector and
+    hours, drawn independently of job type, add wage spread that the grant does not change). More day labour is no
+    longer seen in the stock (-0.2, replicate sd 0.8; +0.7 at the first posterior): at the second posterior day
+    labour ends faster (separation_day 0.13 a month against 0.05) and the share employed in it no longer shows the
+    grant's push into non-regular work; the regular share and the wage still do."""
     big, small = grant_arms["big"], grant_arms["small"]
     late = slice(11, MONTHS)
-    day = small["day_labour_share"][:, late].mean(1) - big["day_labour_share"][:, late].mean(1)
-    assert day.mean() > 0.3  # about +0.7 (replicate sd 0.55, se 0.2) since households share money stress
     reg = small["regular_job_share"][:, late].mean(1) - big["regular_job_share"][:, late].mean(1)
-    # every replicate lower, and the mean more than 3 standard errors below 0 (-0.4 to -3.7 per replicate, mean
-    # -1.9, once trainees go back to the state they left; -3.1 to -4.9 before, -8 before issue 12)
+    # every replicate lower, and the mean more than 3 standard errors below 0 (-1.7 to -4.7 per replicate)
     assert (reg < 0).all() and reg.mean() < -3 * reg.std(ddof=1) / np.sqrt(reg.size)
     wage = small["mean_monthly_wage"][:, late].mean(1) - big["mean_monthly_wage"][:, late].mean(1)
-    assert wage.mean() < -2 * wage.std(ddof=1) / np.sqrt(wage.size)  # -1.7 (replicate sd 2.2: 2.2 se below 0)
+    assert wage.mean() < -2 * wage.std(ddof=1) / np.sqrt(wage.size)  # -2.5 (replicate sd 2.4: 2.9 se below 0)
 
 
 def test_mentorship_raises_ties_and_lowers_isolation():

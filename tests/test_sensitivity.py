@@ -16,14 +16,19 @@ BASE = Scenario(name="sens_base", population={"size": 300}, months=12, seed=3)
 
 
 def test_delta_ranks_the_driver_first_and_names_it(tmp_path: Path) -> None:
-    """Job offers from 0.1 to 2 a month move employment; the loss of contact rate does not (at 12 months)."""
+    """Job offers from 0.1 to 2 a month move employment; the loss of contact rate does not (at 12 months).
+
+    600 settlers: with 300, at the second posterior's slow labour-force entry few are in work at 12 months and
+    the delta estimate of 40 sets put the irrelevant parameter first (0.18 against 0.10; 0.16 against 0.39 now).
+    """
+    base = BASE.model_copy(update={"population": BASE.population.model_copy(update={"size": 600})})
     rng = np.random.default_rng(0)
     n = 40
     sets = pd.DataFrame({"job_offer_rate": np.geomspace(0.1, 2.0, n)[rng.permutation(n)],
                          "unclaimed_isolated": rng.uniform(0.05, 1.0, n), "weight": 1.0})
     path = tmp_path / "sets.csv"
     sets.to_csv(path, index=False)
-    r = sensitivity([BASE], ensemble=str(path), samples=n, indicator_names=["employment_rate"], horizon=12,
+    r = sensitivity([base], ensemble=str(path), samples=n, indicator_names=["employment_rate"], horizon=12,
                     workers=1, progress=False)
     t = r.table.set_index("parameter")
     assert t.loc["job_offer_rate", "rank"] == 1
