@@ -20,7 +20,8 @@ Assumptions and sources:
   leaves, the woman keeps the children); partnered women aged 20-44 give birth (``birth_rate``; 78.2%
   of settlers' children under 18 were born in the South, KHF 2024), the child a new member born in
   the South; adult children leave home (``leave_home_rate`` from ``leave_home_age``).
-* When a head leaves South Korea alive, the children under 18 go too; when the head dies or leaves,
+* When a head leaves South Korea alive, the children under 18 go too (as anyone leaves: no job or counselling
+  course is kept); when the head dies or leaves,
   the partner (else the oldest member) becomes head and keeps the household's money.
 * Rows for births and for relatives who join later are kept free when the population is built
   (``RESERVE_ROWS_PER_SETTLER_YEAR``); an event finding no free row is dropped and counted
@@ -59,6 +60,7 @@ from sim.codes import (
 from sim.declare import OWN_ROW, Column, Mechanism, Slots, behaviour, rule
 from sim.jit import kernel
 from sim.kernel_random import uniform_of
+from sim.mechanisms.exits import leave
 
 if TYPE_CHECKING:
     from sim.clock import Clock
@@ -107,10 +109,12 @@ DECLARATION = Mechanism(
         Column("lives_alone", np.bool_, False, "bool: one-person household"),
         Column("lone_parent", np.bool_, False, "bool: head of a household with children under 18 and no partner"),
     ),
-    reads=("status", "labour", "female", "birth_month", "defector", "reunion_month"),
+    reads=("status", "labour", "female", "birth_month", "defector", "reunion_month", "job_type", "wage",
+           "counselling_left"),
     writes=("household_head", "relation", "partner", "outside_partner", "household_size", "household_event",
             "children", "youngest_child_birth_month", "lives_alone", "lone_parent", "status", "exit_month", "cash",
-            "debt", "arrival_month", "birth_month", "female", "defector", "labour", "dialect", "education", "north_occupation",
+            "debt", "arrival_month", "birth_month", "female", "defector", "labour", "job_type", "wage",
+            "counselling_left", "dialect", "education", "north_occupation",
             "trauma", "health_limit", "productivity", "satisfaction_propensity", "trust"),
     params=(
         behaviour("child_with_mother_share", 0.9, "share of arriving children under 18", 0, 1,
@@ -265,10 +269,8 @@ def _replace_departed_heads(s, t):
         old = s.household_head[i]
         left_alive = s.status[old] == ABROAD or s.status[old] == LEFT or s.status[old] == RETURNED_NORTH
         minor = t - s.birth_month[i] < 12 * MINOR_AGE and s.relation[i] == CHILD
-        if left_alive and minor:
-            s.status[i] = s.status[old]
-            s.exit_month[i] = t
-            s.labour[i] = INACTIVE
+        if left_alive and minor:  # they leave as anyone leaves: no job, no counselling course kept
+            leave(i, s.status[old], t, s.status, s.exit_month, s.labour, s.job_type, s.wage, s.counselling_left)
         else:
             stay[m] = i
             m += 1
