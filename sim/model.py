@@ -169,6 +169,8 @@ class ResettlementModel(mesa.Model):
         return self._agents_by_row
 
     def _create_agents(self) -> None:
+        if self._has_agent.size < self.state.n:  # the state grew (free rows for births and relatives ran out)
+            self._has_agent = np.concatenate([self._has_agent, np.zeros(self.state.n - self._has_agent.size, bool)])
         new = np.flatnonzero((self.state.status != PENDING) & ~self._has_agent)
         if new.size:
             created = Settler.create_agents(self, new.size, row=new)

@@ -83,6 +83,18 @@ class State:
                 self._tuples_with.setdefault(f, {})[fields] = None
         return cached
 
+    def grow(self, k: int) -> None:
+        """Append ``k`` rows to every column, each at the column's initial value (its own index for ``OWN_ROW``).
+
+        For free rows (births, relatives who join) when those kept at the start run out: every column is copied,
+        so it is done in blocks (``sim.mechanisms.households.free_rows``).
+        """
+        n = self.n
+        for name, (dtype, initial, _) in COLUMNS.items():
+            extra = np.arange(n, n + k, dtype=dtype) if initial == OWN_ROW else np.full(k, initial, dtype=dtype)
+            setattr(self, name, np.concatenate([getattr(self, name), extra]))
+        self.n = n + k
+
     def add_ties(self, a: np.ndarray, b: np.ndarray) -> None:
         """Append undirected ties (self-ties dropped)."""
         keep = a != b

@@ -179,16 +179,13 @@ def test_reunification_adds_a_member_to_the_sponsors_household():
     # no other way for a household to grow, or for a sponsor to leave it in the month the relative arrives
     m = ResettlementModel(n_settlers=1500, months=48, rng=4, agent_views=False, reunion_attempt_rate=0.05,
                           birth_rate=0.0, partnership_rate=0.0, separation_rate=0.0, leave_home_rate=0.0)
-    reunions = 0
+    reunions, rows_at_start = 0, m.state.n
     while m.running:
         s, t = m.state, m.clock.month
         due = np.flatnonzero((s.reunion_month == t) & (s.status == IN_SK))
         sizes = {int(h): Household(m, int(h)).size for h in s.household_head[due]}
-        dropped = getattr(s, "dropped_events", 0)
         m.step()
         new = np.flatnonzero(s.defector & (s.arrival_month == t) & (t > 0))
-        if getattr(s, "dropped_events", 0) > dropped:  # the free rows ran out (counted): stop checking
-            break
         assert new.size == due.size
         assert sorted(s.household_head[new]) == sorted(s.household_head[due])
         for h, size in sizes.items():  # each household grew by its relatives (less anyone who left this month)
@@ -197,6 +194,8 @@ def test_reunification_adds_a_member_to_the_sponsors_household():
             assert (s.household_head[new] == h).sum() >= 1
         reunions += due.size
     assert reunions > 20
+    # at this rate the rows kept free run out: the state grew instead of dropping relatives
+    assert m.state.n > rows_at_start and getattr(m.state, "dropped_events", 0) == 0
 
 
 def paired_effect(indicator: str, at_month: int, replicates: int = 6, **lever: float) -> np.ndarray:
@@ -258,3 +257,23 @@ def test_some_children_reaching_school_leaving_age_go_to_university(make_state, 
     assert (s.labour[studying] == INACTIVE).all()
     labour.step(s, p, rng, clock(48))
     assert (s.education[studying] == EDUCATION_NAMES.index("tertiary")).all() and s.credentials[studying].all()
+
+
+def test_a_grown_state_keeps_its_agents_and_both_paths_equal():
+    """When free rows run out the state grows; the Mesa agent views follow it, and the per-agent path still gives the
+    engine's results on the grown state (high birth and reunion rates make 200 settlers outgrow their reserve)."""
+    from sim.state import PENDING
+
+    kw = dict(n_settlers=200, months=36, agent_views=True, reunion_attempt_rate=0.05, birth_rate=0.05,
+              reunion_cost_10k_krw=100)
+    engine_model, agent_model = ResettlementModel(rng=9, **kw), ResettlementModel(rng=9, **kw)
+    start = engine_model.state.n
+    while engine_model.running:
+        engine_model.step()
+        agent_model.step_agents()
+    assert engine_model.state.n > start
+    for name in ("status", "household_head", "labour", "depression", "cash"):
+        np.testing.assert_array_equal(getattr(engine_model.state, name), getattr(agent_model.state, name))
+    np.testing.assert_array_equal(engine_model.record, agent_model.record)
+    arrived = int((agent_model.state.status != PENDING).sum())
+    assert len(agent_model.agents) == arrived

@@ -24,8 +24,8 @@ Assumptions and sources:
   course is kept); when the head dies or leaves,
   the partner (else the oldest member) becomes head and keeps the household's money.
 * Rows for births and for relatives who join later are kept free when the population is built
-  (``RESERVE_ROWS_PER_SETTLER_YEAR``); an event finding no free row is dropped and counted
-  (``State.dropped_events``).
+  (``RESERVE_ROWS_PER_SETTLER_YEAR``); when they run out the state grows by a block of rows (``GROWTH_SHARE``),
+  so no event is dropped.
 * Each month the household's size, its children under 18, the youngest child's birth month, whether
   a settler lives alone and whether the head is a lone parent are derived from the members.
 """
@@ -78,9 +78,11 @@ MOTHER_MAX_AGE = 50  # years: mothers of arriving children are women aged 20-49 
 PARTNER_ARRIVAL_MAX_AGE = 65  # years: men who may arrive with a partner are aged 20-64 (assumption)
 PAIRING_JITTER = 5  # years: partners who arrive together are paired by age give or take this (assumption)
 ELDER_AGE = 60  # years: settlers from this age may arrive with an adult child's household (the arrival table's band)
-# spare rows per settler-year simulated for births and relatives who join later: about 3x the births expected at the
-# default rates (births ~0.5 per 100 settler-years), so that running out is a rare event and is counted when it happens
-RESERVE_ROWS_PER_SETTLER_YEAR = 0.02
+# spare rows per settler-year simulated for births and relatives who join later: about 20% above what a ten-year
+# cohort uses at the posterior median (births 0.6 and relatives 1.4 per 100 settler-years); parameters that bring
+# more (a higher reunion rate) make the state grow (free_rows)
+RESERVE_ROWS_PER_SETTLER_YEAR = 0.025
+GROWTH_SHARE = 0.1  # rows added when the free rows run out, as a share of the state's rows (each growth copies all)
 
 
 class Slot(Slots):
@@ -300,17 +302,21 @@ def _replace_departed_heads(s, t):
 
 
 def free_rows(s: State, k: int) -> np.ndarray:
-    """Up to ``k`` rows kept free for births and relatives who join (fewer when the reserve runs out)."""
+    """``k`` rows kept free for births and relatives who join, used in order; when the reserve runs out the state
+    grows by a block of ``GROWTH_SHARE`` of its rows (so no event is ever dropped)."""
     start = getattr(s, "next_free_row", None)  # set by sim.population: free rows are used in order
-    if start is None:
+    if start is None:  # a state built by hand: its rows marked RESERVED, no growth
         rows = np.flatnonzero(s.arrival_month == RESERVED)[:k]
-    else:
-        rows = np.arange(start, min(start + k, s.n))
-        s.next_free_row = start + rows.size
-    dropped = k - rows.size
-    if dropped:
-        s.dropped_events = getattr(s, "dropped_events", 0) + dropped
-    return rows
+        dropped = k - rows.size
+        if dropped:
+            s.dropped_events = getattr(s, "dropped_events", 0) + dropped
+        return rows
+    if start + k > s.n:
+        n = s.n
+        s.grow(max(start + k - n, int(np.ceil(GROWTH_SHARE * n))))
+        s.arrival_month[n:] = RESERVED
+    s.next_free_row = start + k
+    return np.arange(start, start + k)
 
 
 def join_relatives(s: State, p: Any, rng: np.random.Generator, t: int) -> None:

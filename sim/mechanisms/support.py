@@ -217,6 +217,11 @@ def settler_month(i, key, s, p, m, ctr):
     s.counselling_demand[i] = here & need & (s.counselling_left[i] == 0) & (asks | referred)
 
 
+# the row id of the allocation's draws: past any state's rows, and the same however many rows a run has (a state
+# that grows keeps its draws, so scenarios stay paired)
+ALLOCATION_ROW = 2**31 - 1
+
+
 @kernel
 def _allocate(key, slots, asking, counselling_left, course_months):
     """Free slots rounded stochastically (unbiased for small samples); a uniformly random subset of the demand
@@ -229,7 +234,7 @@ def _allocate(key, slots, asking, counselling_left, course_months):
             demand[n_demand] = i
             n_demand += 1
     ctr = counter()
-    at(ctr, key, n_rows, Slot.CAPACITY)  # draws of the month's allocation: a row past the last settler
+    at(ctr, key, ALLOCATION_ROW, Slot.CAPACITY)  # the month's allocation draws: a row id no settler has
     free = int(np.floor(slots + uniform(ctr))) if slots > 0 else 0
     if n_demand > free:
         for k in range(free):  # partial Fisher-Yates shuffle: the first ``free`` are a uniform random subset
