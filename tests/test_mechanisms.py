@@ -438,32 +438,33 @@ def test_trainees_go_back_to_the_state_they_left(make_state, clock, rng, params)
     allowed rates: over the 7 months at most about 0.7% of the idle enter the labour force (binomial sd 0.1%),
     none leave it; before this rule every trainee came back unemployed."""
     idle, seeking = groups(2)
-    p = params.replace(training_months=6, lf_entry_rate=0.001, lf_exit_rate=0.0, job_offer_rate=0.01)
     s = make_state(2 * N, labour=INACTIVE, training_offered=True)
     s.labour[seeking] = UNEMPLOYED
+    started = through_a_course(s, params, rng, clock)
+    assert abs(started[idle].mean() - 0.6) < 0.02 and abs(started[seeking].mean() - 0.6) < 0.02
+    assert not (s.labour == TRAINING).any()
+    assert (s.labour[idle][started[idle]] == INACTIVE).mean() > 0.98
+    assert not (s.labour[seeking][started[seeking]] == INACTIVE).any()
+
+
+def through_a_course(s: State, params: Parameters, rng: np.random.Generator, clock) -> np.ndarray:
+    """Offers taken in month 0, a six-month course, then the month it ends; participation and offers at their lowest
+    allowed rates (so the course's end is what moves settlers). Returns who started, shape (n,)."""
+    p = params.replace(training_months=6, lf_entry_rate=0.001, lf_exit_rate=0.0, job_offer_rate=0.01)
     labour.step(s, p, rng, clock(0))
     started = s.labour == TRAINING
-    assert abs(started[idle].mean() - 0.6) < 0.02 and abs(started[seeking].mean() - 0.6) < 0.02
     for t in range(1, 7):
         labour.step(s, p, rng, clock(t))
-    assert not (s.labour == TRAINING).any()
-    idle_trainees = started & (np.arange(2 * N) < N)
-    seeking_trainees = started & (np.arange(2 * N) >= N)
-    assert (s.labour[idle_trainees] == INACTIVE).mean() > 0.98
-    assert not (s.labour[seeking_trainees] == INACTIVE).any()
+    return started
 
 
 def test_courses_with_job_search_help_send_trainees_into_the_labour_force(make_state, clock, rng, params):
     """The lever ``training_job_search_help`` (Dahlberg 2024): inactive trainees of such a course come back as job
     seekers, those of a plain course as inactive (rates as in the test above)."""
     plain, helped = groups(2)
-    p = params.replace(training_months=6, lf_entry_rate=0.001, lf_exit_rate=0.0, job_offer_rate=0.01)
     s = make_state(2 * N, labour=INACTIVE, training_offered=True)
     s.training_search_help[helped] = True
-    labour.step(s, p, rng, clock(0))
-    started = s.labour == TRAINING
-    for t in range(1, 7):
-        labour.step(s, p, rng, clock(t))
+    started = through_a_course(s, params, rng, clock)
     in_force = (s.labour == UNEMPLOYED) | (s.labour == EMPLOYED)
     assert in_force[plain][started[plain]].mean() < 0.02
     assert in_force[helped][started[helped]].all()
