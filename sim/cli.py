@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim import indicators
+from sim.codes import SECONDS_PER_MINUTE
 from sim.explore import DEFAULT_PORT, LOCAL_HOST
 from sim.scenario import ScenarioError, load_scenario
 
@@ -758,7 +759,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 PREDICTIVE_DEFAULT = 40  # posterior rows replayed by validate's predictive check
-SECONDS_PER_MINUTE = 60
 
 
 def _predictive(args: argparse.Namespace, figures: pd.DataFrame) -> pd.DataFrame | None:

@@ -37,6 +37,7 @@ HEAD, PARTNER, CHILD, PARENT = range(4)
 RELATION_NAMES = ("head", "partner", "child", "parent")
 
 MONTHS_PER_YEAR = 12
+SECONDS_PER_MINUTE = 60
 PAST_YEAR_MONTHS = 12  # definition: "in the past year" / "recent", as the surveys ask (12 months)
 SURVEY_MIN_AGE = 15  # definition: the settlement surveys cover settlers aged 15 and over
 MINOR_AGE = 18  # definition: a child, as the settlement surveys count them ("children under 18")

@@ -24,12 +24,12 @@ from sim.batch import store
 from sim.calibration import posterior as post
 from sim.calibration.history_matching import CUTOFF, OBSERVATION_SD, RANK
 from sim.calibration.workflow import METHOD, WorkflowResult, identifiability, tradeoffs
+from sim.codes import SECONDS_PER_MINUTE
 from sim.params import PARAM_BY_NAME
 from sim.plots import calibration as plots
 
 VALUE_DIGITS = 8  # decimals of parameter values in calibration.json
 SHARE_DIGITS = 4  # decimals of shares and SDs
-SECONDS_PER_MINUTE = 60
 NEWLINE = "\n"
 
 

@@ -361,6 +361,13 @@ def in_market(status, labour, birth_month, born_by):
 
 
 @rule
+def without_childcare(female, youngest_child_age_months, childcare_age, u, childcare_support_coverage):
+    """A mother of a child under ``childcare_age`` without childcare that covers full-time work this month
+    (``u``: the settler's CHILDCARE draw of the month)."""
+    return female & (youngest_child_age_months < 12 * childcare_age) & (u >= childcare_support_coverage)
+
+
+@rule
 def settler_month(i, key, s, p, m, ctr):
     """Steps 1-3 of the labour month for settler ``i`` (university, training, participation, job loss).
 
@@ -388,8 +395,8 @@ def settler_month(i, key, s, p, m, ctr):
     female = s.female[i]
 
     # childcare: a mother of a young child without childcare this month is constrained
-    young_child = female & (t - s.youngest_child_birth_month[i] < 12 * p.childcare_age)
-    constrained = young_child & (uniform_of(key, i, Slot.CHILDCARE) >= p.childcare_support_coverage)
+    constrained = without_childcare(female, t - s.youngest_child_birth_month[i], p.childcare_age,
+                                    uniform_of(key, i, Slot.CHILDCARE), p.childcare_support_coverage)
 
     # 1. training in progress: a month done; finishers may gain a certificate and go back to the state they left,
     # or look for work after a course with job-search help
@@ -459,8 +466,8 @@ def search_job(i, key, s, p, m, ctr):
     stress = np.float64(s.money_stress[i])
     # drawn through the counter (the same numbers as uniform_of): its stores keep this loop scalar, which the
     # exp of the few searchers needs (vectorized, the loop would compute it for every row)
-    young_child = female & (t - s.youngest_child_birth_month[i] < 12 * p.childcare_age)
-    constrained = young_child & (uniform_at(ctr, key, i, Slot.CHILDCARE) >= p.childcare_support_coverage)
+    constrained = without_childcare(female, t - s.youngest_child_birth_month[i], p.childcare_age,
+                                    uniform_at(ctr, key, i, Slot.CHILDCARE), p.childcare_support_coverage)
     recent_discrimination = (t - s.last_discrimination[i]) < PAST_YEAR_MONTHS
     contacts = min(m.contacts_employed[i] + s.sk_ties[i], p.referral_contacts_cap)
     offer_rate = (p.job_offer_rate_subsidised
