@@ -428,8 +428,9 @@ def quantity_expression(q: Quantity, fields: dict[str, tuple[str, ...]]) -> str:
 
 PACK_BITS = 15  # bits of a packed counter: 0/1 counts are added four to an int64 (fewer stores per settler)
 PACK_FIELDS = 4  # 60 bits: the sign bit is never reached, so the adds cannot overflow
-PACK_ROWS = 2**PACK_BITS - 1  # settlers per block: a packed counter cannot overflow within one
-LOOP_BODY = " " * 8  # indent of the statements of the generated loop (function, then for)
+PACK_ROWS = 2**PACK_BITS - 1  # settlers between two unpacks: a packed counter cannot overflow
+BLOCK_ROWS = 512  # settlers per block: the block's values (a few KB a quantity) stay in the L1/L2 cache
+NOWHERE = N_CELLS  # the cell of a settler in no population: a column of its own, dropped at the end
 
 
 def is_flag(q: Quantity) -> bool:
@@ -455,71 +456,103 @@ def is_flag(q: Quantity) -> bool:
 
 
 def kernel_source(layout: Layout, fields: dict[str, tuple[str, ...]]) -> str:
-    """Python source of the compiled pass for ``layout``: one loop over settlers, a branch per population,
-    with each quantity's expression written in (numba compiles a call that passes the view slower).
-    ``fields``: the field names of the views ``s`` and ``p``, which the pass receives as plain tuples.
+    """Python source of the compiled pass for ``layout``, with each quantity's expression written in (numba
+    compiles a call that passes the view slower). ``fields``: the field names of the views ``s`` and ``p``, which
+    the pass receives as plain tuples.
+
+    The settlers are taken ``BLOCK_ROWS`` at a time, in two loops:
+
+    * the values: every population and quantity of every settler, without branches (a settler outside a
+      population gives 0 for it; one in no population goes to the ``NOWHERE`` cell), so that the loop runs on
+      vector instructions. Computing the values was most of the pass's time, scalar;
+    * the adds into the settler's cell, in row order (the same sums, to the last bit: an added 0 changes none).
 
     Counts of 0/1 values (each population's size and its flags) are added ``PACK_FIELDS`` at a time, in
     ``PACK_BITS``-bit fields of one int64 (``packed``), and moved into ``counts`` (``unpack``) at the end and before
-    a field could overflow: the same integers, with a quarter of the stores (about 30% faster). The move is a
-    function of its own: written in the loop, it slowed the loop down."""
+    a field could overflow: the same integers, with a quarter of the stores. The move is a function of its own:
+    written in the loop, it slowed the loop down.
+
+    Every quantity is computed for every row, in its population or not: its expression must be safe on any row.
+    """
     modules = list(dict.fromkeys(q.module for q in layout.quantities.values()))
+    cells = N_CELLS + 1  # with NOWHERE
+    ind = " " * 12  # function, blocks, rows
+    values: list[str] = []  # the first loop's statements
+    flags: list[tuple[int, str]] = []  # (row of counts, value) of every 0/1 count, packed in that order
+    ints: list[tuple[int, str]] = []  # (row of counts, value) of counts that are not flags
+    reals: list[tuple[int, str]] = []  # (row of sums, value)
+    # who is in which population, before any store (a store could alias a column and force reloads)
+    for pop in layout.populations:
+        values.append(f"{ind}in_{pop.name} = {quantity_expression(pop, fields)}")
+    cell = ast.unparse(ByIndex("cell", fields).visit(ast.parse(
+        "cell_of(t, s.female[i], s.birth_month[i], s.arrival_month[i])", mode="eval")).body)
+    anywhere = " | ".join("in_" + pop.name for pop in layout.populations)
+    values.append(f"{ind}cell[j] = {cell} if ({anywhere}) else {NOWHERE}")
+    computed: set[str] = set()
+    for pop in layout.populations:
+        rows = [(qname, kind, r) for (pname, qname), (kind, r) in layout.rows.items() if pname == pop.name]
+        rows = [(q, kind, r) for q, kind, r in rows if q == pop.name or q != counted.name]  # counted: the size row
+        for qname, kind, r in rows:
+            if qname == pop.name:
+                flags.append((r, f"in_{pop.name}"))
+                continue
+            if qname not in computed:
+                values.append(f"{ind}v_{qname} = {quantity_expression(layout.quantities[qname], fields)}")
+                computed.add(qname)
+            if kind == "int" and is_flag(layout.quantities[qname]):
+                flags.append((r, f"(v_{qname} & in_{pop.name})"))
+            elif kind == "int":
+                ints.append((r, f"_np.int64(v_{qname}) if in_{pop.name} else 0"))
+            else:
+                reals.append((r, f"_np.float64(v_{qname}) if in_{pop.name} else 0.0"))
+    words = [flags[k:k + PACK_FIELDS] for k in range(0, len(flags), PACK_FIELDS)]  # the fields of each packed word
+    for w, word in enumerate(words):
+        terms = " | ".join(f"(_np.int64({v}) << {PACK_BITS * f})" for f, (_, v) in enumerate(word))
+        values.append(f"{ind}words[{w}, j] = {terms}")
+    values += [f"{ind}ints[{k}, j] = {v}" for k, (_, v) in enumerate(ints)]
+    values += [f"{ind}reals[{k}, j] = {v}" for k, (_, v) in enumerate(reals)]
+    adds = [f"{ind}c = cell[j]"]
+    adds += [f"{ind}packed[{w}, c] += words[{w}, j]" for w in range(len(words))]
+    adds += [f"{ind}counts[{r}, c] += ints[{k}, j]" for k, (r, _) in enumerate(ints)]
+    adds += [f"{ind}sums[{r}, c] += reals[{k}, j]" for k, (r, _) in enumerate(reals)]
     lines = ['"""Generated by sim/indicators.py from the indicator declarations: do not edit."""', "",
              "import importlib", "", "import numpy as _np", "", "from sim.jit import kernel as _kernel", "",
              f"for _module in {modules!r}:",
              "    globals().update({k: v for k, v in vars(importlib.import_module(_module)).items()",
              "                      if not k.startswith('__')})", "", "",
              "@_kernel", "def cell_quantities(t, s, p):",
-             '    """Per-cell sums at month t: counts (int64) and sums (float64)."""',
-             f"    counts = _np.zeros(({max(layout.n_counts, 1)}, {N_CELLS}), dtype=_np.int64)",
-             f"    sums = _np.zeros(({max(layout.n_sums, 1)}, {N_CELLS}))",
-             f"    packed = _np.zeros((PACKED_WORDS, {N_CELLS}), dtype=_np.int64)",
+             '    """Per-cell sums at month t: counts (int64) and sums (float64), shape (quantities, cells)."""',
+             f"    counts = _np.zeros(({max(layout.n_counts, 1)}, {cells}), dtype=_np.int64)",
+             f"    sums = _np.zeros(({max(layout.n_sums, 1)}, {cells}))",
+             f"    packed = _np.zeros(({max(len(words), 1)}, {cells}), dtype=_np.int64)",
+             f"    cell = _np.empty({BLOCK_ROWS}, dtype=_np.int64)",
+             f"    words = _np.empty(({max(len(words), 1)}, {BLOCK_ROWS}), dtype=_np.int64)",
+             f"    ints = _np.empty(({max(len(ints), 1)}, {BLOCK_ROWS}), dtype=_np.int64)",
+             f"    reals = _np.empty(({max(len(reals), 1)}, {BLOCK_ROWS}))",
              f"    # s: {', '.join(fields['s'])}",
              f"    # p: {', '.join(fields['p'])}",
-             f"    left = {PACK_ROWS}",
-             f"    for i in range(s[{fields['s'].index('status')}].size):",
-             "        left -= 1",
-             "        if left == 0:  # a packed field holds fewer than PACK_ROWS settlers",
+             f"    n = s[{fields['s'].index('status')}].size",
+             "    since_unpack = 0",
+             f"    for start in range(0, n, {BLOCK_ROWS}):",
+             f"        rows = min({BLOCK_ROWS}, n - start)",
+             f"        if since_unpack + rows > {PACK_ROWS}:  # a packed field holds at most PACK_ROWS settlers",
              "            unpack(counts, packed)",
-             f"            left = {PACK_ROWS}"]
-    ind = LOOP_BODY
-    # who is in which population, before any store (a store to counts could alias a column and force reloads)
-    for pop in layout.populations:
-        lines.append(f"{ind}in_{pop.name} = {quantity_expression(pop, fields)}")
-    lines.append(f"{ind}if not ({' | '.join('in_' + pop.name for pop in layout.populations)}):")
-    lines.append(f"{ind}    continue")
-    cell = ast.unparse(ByIndex("cell", fields).visit(ast.parse(
-        "cell_of(t, s.female[i], s.birth_month[i], s.arrival_month[i])", mode="eval")).body)
-    lines.append(f"{ind}c = {cell}")
-    words: list[list[tuple[int, str]]] = []  # per packed word: (row of counts, value) of each field
-    for pop in layout.populations:
-        rows = [(qname, kind, r) for (pname, qname), (kind, r) in layout.rows.items() if pname == pop.name]
-        lines.append(f"{ind}if in_{pop.name}:")
-        rows = [(q, kind, r) for q, kind, r in rows if q == pop.name or q != counted.name]  # counted: the size row
-        for qname, _, _ in rows:  # every value first, then the sums
-            if qname != pop.name:
-                lines.append(f"{ind}    v_{qname} = {quantity_expression(layout.quantities[qname], fields)}")
-        flags: list[tuple[int, str]] = []
-        for qname, kind, r in rows:
-            if qname == pop.name:
-                flags.append((r, "1"))
-            elif kind == "int" and is_flag(layout.quantities[qname]):
-                flags.append((r, f"v_{qname}"))
-            else:
-                lines.append(f"{ind}    {'counts' if kind == 'int' else 'sums'}[{r}, c] += v_{qname}")
-        for k in range(0, len(flags), PACK_FIELDS):
-            word = flags[k:k + PACK_FIELDS]
-            terms = [f"(_np.int64({v}) << {PACK_BITS * f})" for f, (_, v) in enumerate(word)]
-            lines.append(f"{ind}    packed[{len(words)}, c] += {' | '.join(terms)}")
-            words.append(word)
-    lines += ["    unpack(counts, packed)", "    return counts, sums", "", "",
-              "@_kernel", "def unpack(counts, packed):", '    """Adds the packed counts into counts and clears them."""',
-              f"    for c in range({N_CELLS}):"]
+             "            since_unpack = 0",
+             "        since_unpack += rows",
+             "        for j in range(rows):",
+             "            i = _np.uint64(start) + _np.uint64(j)  # unsigned: no negative-index wrap (it stops vectorizing)",
+             *values,
+             "        for j in range(rows):",
+             *adds,
+             "    unpack(counts, packed)",
+             f"    return counts[:, :{N_CELLS}], sums[:, :{N_CELLS}]", "", "",
+             "@_kernel", "def unpack(counts, packed):", '    """Adds the packed counts into counts and clears them."""',
+             f"    for c in range({N_CELLS}):"]
     for w, word in enumerate(words):
         for f, (r, _) in enumerate(word):
             lines.append(f"        counts[{r}, c] += (packed[{w}, c] >> {PACK_BITS * f}) & {PACK_ROWS}")
         lines.append(f"        packed[{w}, c] = 0")
-    return "\n".join(lines).replace("PACKED_WORDS", str(max(len(words), 1))) + "\n"
+    return "\n".join(lines) + "\n"
 
 
 def _check_globals(layout: Layout) -> None:

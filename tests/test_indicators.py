@@ -16,7 +16,7 @@ from mirrors import cells, support_ties
 from sim import indicators
 from sim.codes import PAST_YEAR_MONTHS, SURVEY_MIN_AGE
 from sim.model import ResettlementModel
-from sim.state import DIED, EMPLOYED, HANAWON, IN_SK, State
+from sim.state import DIED, EMPLOYED, HANAWON, IN_SK, INACTIVE, State
 
 GROUPS = ("all", "sex=male", "sex=female", "age=15-29", "age=30-39", "age=60+",
           "years_since_arrival=1", "years_since_arrival=2", "years_since_arrival=6+")
@@ -100,3 +100,23 @@ def test_kernel_cells_match_cells():
     by_cell = np.bincount(cells(s, t)[(s.status == IN_SK) & s.defector], minlength=indicators.N_CELLS)
     k = indicators.INDICATOR_NAMES.index("population_in_south_korea")
     np.testing.assert_array_equal(out[k], by_cell @ indicators.GROUP_MATRIX)
+
+
+def test_counts_in_one_cell_past_the_packed_field_size():
+    """More settlers in one cell than a packed field holds (``PACK_ROWS``), in a number of rows that is not a
+    multiple of ``BLOCK_ROWS``: every count is exact, as the field is moved out before it could overflow."""
+    n = 2 * indicators.PACK_ROWS + indicators.BLOCK_ROWS // 3
+    assert n % indicators.BLOCK_ROWS
+    model = ResettlementModel(n_settlers=50, months=1, rng=1, agent_views=False)
+    s, t = State(n), 100
+    s.status[:] = IN_SK
+    s.defector[:] = True
+    s.labour[:] = np.where(np.arange(n) % 3 == 0, EMPLOYED, INACTIVE)
+    s.birth_month[:] = t - 12 * 35  # one age band, one sex, one year since arrival: one cell
+    s.arrival_month[:] = t - 30
+    out = indicators.compute(s, t, model.p, 1.0)
+    at = indicators.GROUPS.index("all")
+    assert out[indicators.INDICATOR_NAMES.index("population_in_south_korea"), at] == n
+    employed = np.count_nonzero(np.arange(n) % 3 == 0)
+    np.testing.assert_allclose(out[indicators.INDICATOR_NAMES.index("employment_rate"), at], 100 * employed / n,
+                               rtol=1e-12)
