@@ -520,8 +520,8 @@ def kernel_source(layout: Layout, fields: dict[str, tuple[str, ...]]) -> str:
              f"for _module in {modules!r}:",
              "    globals().update({k: v for k, v in vars(importlib.import_module(_module)).items()",
              "                      if not k.startswith('__')})", "", "",
-             "@_kernel", "def cell_quantities(t, s, p):",
-             '    """Per-cell sums at month t: counts (int64) and sums (float64), shape (quantities, cells)."""',
+             "@_kernel", "def cell_quantities(t, s, p, n):",
+             '    """Per-cell sums at month t over rows 0 .. n - 1: counts (int64) and sums (float64), (quantities, cells)."""',
              f"    counts = _np.zeros(({max(layout.n_counts, 1)}, {cells}), dtype=_np.int64)",
              f"    sums = _np.zeros(({max(layout.n_sums, 1)}, {cells}))",
              f"    packed = _np.zeros(({max(len(words), 1)}, {cells}), dtype=_np.int64)",
@@ -531,7 +531,6 @@ def kernel_source(layout: Layout, fields: dict[str, tuple[str, ...]]) -> str:
              f"    reals = _np.empty(({max(len(reals), 1)}, {BLOCK_ROWS}))",
              f"    # s: {', '.join(fields['s'])}",
              f"    # p: {', '.join(fields['p'])}",
-             f"    n = s[{fields['s'].index('status')}].size",
              "    since_unpack = 0",
              f"    for start in range(0, n, {BLOCK_ROWS}):",
              f"        rows = min({BLOCK_ROWS}, n - start)",
@@ -591,7 +590,8 @@ class Compiled:
         """All indicators at month ``t``, shape (indicators, groups); NaN where undefined."""
         from sim.engine import param_view
 
-        counts, sums = self.kernel(t, state.arrays(self.fields["s"]), tuple(param_view(self.declaration, p)))
+        counts, sums = self.kernel(t, state.arrays(self.fields["s"]), tuple(param_view(self.declaration, p)),
+                                   state.active_rows)
         acc = np.concatenate([counts[: self.layout.n_counts].astype(np.float64), sums[: self.layout.n_sums]])
         num = acc[self.num_rows] @ GROUP_MATRIX
         den = acc[self.den_rows] @ GROUP_MATRIX

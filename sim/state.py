@@ -74,6 +74,13 @@ class State:
         for fields in self._tuples_with.pop(name, ()):  # views holding the replaced array are stale
             self._tuples.pop(fields, None)
 
+    @property
+    def active_rows(self) -> int:
+        """Rows ``0 .. active_rows - 1`` may hold settlers; the rest are free rows kept for births and relatives
+        who join (``sim.mechanisms.households.free_rows`` hands them out in order), untouched until then, so the
+        monthly passes skip them (about an eighth of the rows of a ten-year run). A state built by hand: all."""
+        return getattr(self, "next_free_row", self.n)
+
     def arrays(self, fields: tuple[str, ...]) -> tuple[np.ndarray, ...]:
         """The arrays of ``fields`` (columns, ``tie_a``, ``tie_b``) as a tuple, kept until an array is replaced."""
         cached = self._tuples.get(fields)

@@ -163,6 +163,33 @@ def _draw_only(i, key, s, p, m, ctr):
         s.status[i] = 0
 
 
+def test_the_passes_skip_the_free_rows():
+    """Rows past ``State.active_rows`` (free rows kept for births and relatives who join) are left alone: a rule
+    that writes every row it is given writes the active rows only, and ten years of the model leave every column
+    of the free rows as the population set them up."""
+    model = ResettlementModel(n_settlers=400, months=120, rng=3, agent_views=False)
+    s = model.state
+    set_up = {name: getattr(s, name).copy() for name in COLUMNS}
+    while model.running:
+        model.step()
+    rows = s.active_rows
+    assert 400 < rows < s.n == set_up["status"].size  # births used some free rows, not all
+    for name in COLUMNS:
+        np.testing.assert_array_equal(getattr(s, name)[rows:], set_up[name][rows:], err_msg=name)
+
+    def mark_month(run, state, p, clock):
+        run.each(_mark_every_row, state, p, _Month(clock.month))
+
+    mark = Mechanism(name="mark", writes=("trust",), month=mark_month, module=__name__)
+    engine.run_month(mark, s, model.p, model.stream(0, "mark"), model.clock)
+    assert (s.trust[:rows] == 2).all() and (s.trust[rows:] != 2).all()
+
+
+@rule
+def _mark_every_row(i, key, s, p, m, ctr):
+    s.trust[i] = 2.0
+
+
 def test_streams_differ_between_mechanisms_and_months():
     model = ResettlementModel(n_settlers=10, months=1, rng=1, agent_views=False)
     words = {(m, t): model.stream(t, m).bit_generator.random_raw() for m in ("labour", "money") for t in (0, 1)}

@@ -141,10 +141,11 @@ step = engine.stepper(DECLARATION)  # one month on a state: for tests and script
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     """Arrivals of the month enter Hanawon; those at the end of the course settle (few rows: numpy)."""
     t = clock.month
-    arriving = _arriving(s.status, s.arrival_month, t)
+    rows = s.active_rows
+    arriving = _arriving(s.status[:rows], s.arrival_month[:rows], t)
     if arriving.size:
         admit(s, p, run.rng, t, arriving)
-    leaving = _leaving(s.status, s.labour, s.arrival_month, t, p.hanawon_months)
+    leaving = _leaving(s.status[:rows], s.labour[:rows], s.arrival_month[:rows], t, p.hanawon_months)
     if leaving.size:
         settle(s, p, run.rng, leaving)
 

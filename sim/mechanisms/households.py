@@ -166,7 +166,7 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     events = np.flatnonzero(s.household_event)
     if events.size:
         apply_events(s, p, run.rng, t, events)
-    sum_up(run.view(s), t)
+    sum_up(run.view(s), t, s.active_rows)
 
 
 # ---------------------------------------------------------------- monthly passes
@@ -199,33 +199,45 @@ def draw_event(i, key, s, p, m, ctr):
 
 
 @kernel
-def sum_up(s, t):
+def sum_up(s, t, rows):
     """Each household's size, children under 18 and youngest child's birth month (on the head, shared with a
-    partner), and who lives alone or is a lone parent, from the members in South Korea. Population-level work
-    (sums over households), so one compiled call on both the engine and the per-agent path. The sums are
-    written without branches (a row not counted adds 0): data-dependent branches cost more than the adds.
+    partner), and who lives alone or is a lone parent, from the members in South Korea (rows ``0 .. rows - 1``:
+    ``State.active_rows``). Population-level work (sums over households), so one compiled call on both the
+    engine and the per-agent path.
 
-    A lone parent is a head, so that test reads the settler's own row only and its loop runs on vector
-    instructions; the partners, listed while summing, then copy their head's children (in row order).
+    The heads' own counts come first, without branches (vector instructions); then the other members (a
+    third of the rows, listed first: a branch on each row costs more than the list) add into their head's row.
+    The sums are of integers and a maximum, so the order of the adds changes nothing. A lone parent is a head,
+    so that test reads the settler's own row and its loop runs on vector instructions; the partners, listed
+    while summing, then copy their head's children (in row order).
     """
-    n = s.status.size
-    for i in range(n):
-        s.household_size[i] = 0
-        s.children[i] = 0
-        s.youngest_child_birth_month[i] = NEVER
-    partners = np.empty(n, dtype=np.int64)  # the first k: partners in South Korea, in row order
+    n = rows
+    members = np.empty(n, dtype=np.int64)  # the first k: rows that are not their household's head, in row order
     k = 0
     for i in range(n):
+        head = s.household_head[i] == i
         present = s.status[i] == IN_SK
+        minor = head & present & (s.relation[i] == CHILD) & (t - s.birth_month[i] < 12 * MINOR_AGE)
+        s.household_size[i] = head & present
+        s.children[i] = minor
+        s.youngest_child_birth_month[i] = s.birth_month[i] if minor else NEVER
+    for i in range(n):
+        members[k] = i
+        k += s.household_head[i] != i
+    partners = np.empty(k, dtype=np.int64)  # the first q: partners in South Korea, in row order
+    q = 0
+    for j in range(k):
+        i = members[j]
         h = s.household_head[i]
+        present = s.status[i] == IN_SK
         s.household_size[h] += present
         minor = present & (s.relation[i] == CHILD) & (t - s.birth_month[i] < 12 * MINOR_AGE)
         s.children[h] += minor
         born = s.birth_month[i] if minor else NEVER
         youngest = s.youngest_child_birth_month[h]
         s.youngest_child_birth_month[h] = born if born > youngest else youngest
-        partners[k] = i
-        k += present & (s.relation[i] == PARTNER)
+        partners[q] = i
+        q += present & (s.relation[i] == PARTNER)
     for i in range(n):
         lone_parent = ((s.household_head[i] == i) & (s.children[i] > 0) & (s.partner[i] == NO_ROW)
                        & (not s.outside_partner[i]))
@@ -235,7 +247,7 @@ def sum_up(s, t):
             continue
         h = s.household_head[i]
         s.lives_alone[i] = (s.household_size[h] == 1) & (not s.outside_partner[h])
-    for j in range(k):
+    for j in range(q):
         i = partners[j]
         h = s.household_head[i]
         s.children[i] = s.children[h]
@@ -247,13 +259,13 @@ def sum_up(s, t):
 def replace_departed_heads(s: State, t: int) -> None:
     """Households whose head died or left last month (``exit_month``; a head out of contact stays head): children
     under 18 follow a head who left alive; a new head takes over."""
-    _replace_departed_heads(engine.state_view(DECLARATION, s), t)
+    _replace_departed_heads(engine.state_view(DECLARATION, s), t, s.active_rows)
 
 
 @kernel
-def _replace_departed_heads(s, t):
+def _replace_departed_heads(s, t, rows):
     """``replace_departed_heads`` in one pass over the rows (the members of departed heads), then per household."""
-    n = s.status.size
+    n = rows
     orphaned = np.empty(n, dtype=np.int64)  # members in South Korea of a head who left last month, in row order
     k = 0
     for i in range(n):
@@ -384,7 +396,7 @@ def separate(s: State, i: int) -> None:
     woman, man = (i, j) if s.female[i] else (j, i)
     h = s.household_head[woman]
     if h == man:  # the woman keeps the household
-        _move_members(s.household_head, np.array([man]), np.array([woman]))
+        _move_members(s.household_head[:s.active_rows], np.array([man]), np.array([woman]))
         s.relation[woman] = HEAD
         s.cash[woman], s.cash[man] = s.cash[man], 0.0
         s.debt[woman], s.debt[man] = s.debt[man], 0.0
@@ -423,7 +435,7 @@ def couple(s: State, women: np.ndarray, men: np.ndarray) -> None:
     move_out(s, women[s.relation[women] != HEAD])
     heads = s.relation[men] == HEAD
     if heads.any():  # the men's households join the women's
-        _move_members(s.household_head, men[heads], women[heads])
+        _move_members(s.household_head[:s.active_rows], men[heads], women[heads])
         s.cash[women[heads]] += s.cash[men[heads]]
         s.debt[women[heads]] += s.debt[men[heads]]
         s.cash[men[heads]] = 0.0

@@ -119,7 +119,7 @@ Month = collections.namedtuple("Month", ["t", "p_flagged", "p_unflagged"])
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     """Courses count down; outreach contacts and trust; counselling demand against finite capacity."""
     t = clock.month
-    n, n_protected, n_flagged, in_care = count_down_and_tally(run.view(s), p, t)
+    n, n_protected, n_flagged, in_care = count_down_and_tally(run.view(s), p, t, s.active_rows)
     if n == 0:
         return
     # outreach: a share ``outreach_targeting`` of the contacts goes to flagged settlers, keeping the total fixed
@@ -130,12 +130,13 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     key = run.each(settler_month, s, p, Month(t, p_flagged, p_unflagged))
     # counselling demand against capacity: when demand exceeds the free slots, a random subset starts
     slots = p.counselling_slots_per_1000 * n / PER_1000 - in_care
-    _allocate(key, slots, s.counselling_demand, s.counselling_left, p.counselling_course_months)
+    _allocate(key, slots, s.counselling_demand[:s.active_rows], s.counselling_left, p.counselling_course_months)
 
 
 @kernel
-def count_down_and_tally(s, p, t):
-    """Every running course counts down; counts of the settled, the protected, the flagged among them, those in care.
+def count_down_and_tally(s, p, t, rows):
+    """Every running course counts down; counts of the settled, the protected, the flagged among them, those in care
+    (rows ``0 .. rows - 1``: ``State.active_rows``).
 
     The loop over rows is written without branches and sums counts only, so that it runs on vector instructions.
     The protected and the flagged are weighted by the reach of check-ins (1 within the protection period,
@@ -144,7 +145,7 @@ def count_down_and_tally(s, p, t):
     round differently).
     """
     n = in_care = n_within = n_after = flagged_within = flagged_after = 0
-    for i in range(s.status.size):
+    for i in range(rows):
         left = s.counselling_left[i]
         left = left - (left > 0)
         s.counselling_left[i] = left
@@ -163,7 +164,7 @@ def count_down_and_tally(s, p, t):
     if after_reach == 0.0 or after_reach == 1.0:
         return n, n_within + n_after * after_reach, flagged_within + flagged_after * after_reach, in_care
     n_protected = n_flagged = 0.0
-    for i in range(s.status.size):
+    for i in range(rows):
         if s.status[i] != IN_SK or s.labour[i] == HANAWON:
             continue
         reach = 1.0 if s.protection_until[i] > t else after_reach

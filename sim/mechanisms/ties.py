@@ -100,7 +100,7 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     # settler ties: keep those between present settlers that survive decay (compacted in place)
     kept = _keep_ties(seed(run.rng), s.status, s.tie_a, s.tie_b, p.settler_tie_decay)
     s.tie_a, s.tie_b = s.tie_a[:kept], s.tie_b[:kept]
-    settled = _settled(s.status, s.labour)
+    settled = _settled(s.status[:s.active_rows], s.labour[:s.active_rows])
     if settled.size > 1:
         # Poisson(settler_tie_formation) new ties started by each settled settler, to a random settled settler
         a = settled[poisson_rows(run.rng, settled.size, p.settler_tie_formation)]
