@@ -50,6 +50,7 @@ Assumptions and sources:
 from __future__ import annotations
 
 import collections
+import enum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -111,6 +112,9 @@ DECLARATION = Mechanism(
         Column("budget_entitled", np.bool_, False,
                "bool: a member may claim the benefit this month (cannot be expected to work, or in the grace period)"),
         Column("budget_protected", np.bool_, False, "bool: a member is within the protection period (scratch)"),
+        Column("member_flags", np.int8, 0, "bits (MemberFlag): what the settler adds to the budget this month (scratch)"),
+        Column("member_net_income", np.float64, 0.0,
+               "10k KRW, the settler's income this month less what they saved, added to the budget (scratch)"),
     ),
     reads=("status", "labour", "birth_month", "arrival_month", "health_limit", "lone_parent", "tenure",
            "wage", "stipend", "rent", "grant_instalment", "incentive_per_month", "incentive_min_tenure",
@@ -118,7 +122,7 @@ DECLARATION = Mechanism(
            "household_head", "outside_partner", "last_default"),
     writes=("grant_left", "savings", "benefit", "cash", "debt", "income", "household_income", "spending",
             "money_stress", "budget_members", "budget_scale", "budget_income", "budget_earnings", "budget_costs",
-            "budget_savings", "budget_entitled", "budget_protected"),
+            "budget_savings", "budget_entitled", "budget_protected", "member_flags", "member_net_income"),
     params=(
         behaviour("livelihood_standard_10k_krw", 71.3, "10k KRW per month", 30, 150,
                   "Ministry of Health and Welfare 2024 livelihood benefit standard for one person"),
@@ -182,34 +186,44 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     for name in BUDGET_SCRATCH:
         getattr(s, name)[:] = 0
     m = Month(t, t - 12 * p.school_leaving_age)
+    run.each(member_own, s, p, m, key=engine.NO_DRAWS)
     run.each(member_income, s, p, m, key=engine.NO_DRAWS)
     run.each(household_scale, s, p, m, key=engine.NO_DRAWS)
     run.each(household_budget, s, p, m)
     run.each(share_budget, s, p, m, key=engine.NO_DRAWS)
 
 
+class MemberFlag(enum.IntEnum):
+    """Bits of ``member_flags``: what a settler adds to the household's budget this month."""
+
+    COUNTED = 1  # in the budget: in South Korea, past Hanawon
+    MEDICAL_GAP = 2  # health costs of their own (medical cover ended)
+    PROTECTED = 4  # within the protection period
+    ADULT = 8  # an income of their own (school-leaving age or over)
+    ENTITLED = 16  # an adult who may claim the benefit (cannot be expected to work, or in the grace period)
+    EMPLOYED = 32  # an adult in work: their wage is earnings
+
+
 @rule
-def member_income(i, key, s, p, m, ctr):
-    """Settler ``i``'s own income, savings and costs this month, added to the household's budget (its head's row)."""
-    if s.status[i] != IN_SK or s.labour[i] == HANAWON:
-        return
+def member_own(i, key, s, p, m, ctr):
+    """Settler ``i``'s own income, savings and costs this month, and what they add to the household's budget
+    (``member_flags``, ``member_net_income``), for ``member_income`` to add into the head's row.
+
+    Without branches, so that the compiled loop runs on vector instructions: everything is computed for every
+    row; a row not counted gets no flags and keeps its other values (``new if applies else old``). The adds into
+    the head's row cannot: split from them, they read a few values per settler instead of every column.
+    """
     t = m.t
-    h = s.household_head[i]
-    s.budget_members[h] += 1
+    counted = (s.status[i] == IN_SK) & (s.labour[i] != HANAWON)
+    adult = counted & (s.birth_month[i] <= m.born_by)  # a child: no income of their own
     medical_gap = s.health_limit[i] & (t >= s.medical_until[i])
-    s.budget_costs[h] += p.health_cost_10k_krw * medical_gap
-    s.budget_protected[h] |= t < s.protection_until[i]
-    age_months = t - s.birth_month[i]  # age >= A years  <=>  age_months >= 12 A
+    age_months = t - s.birth_month[i]
     not_expected_to_work = (s.health_limit[i] | (age_months >= 12 * p.pension_age)
                             | (s.lone_parent[i] & (age_months < 12 * p.carer_max_age)))
     grace = t - s.arrival_month[i] < p.benefit_grace_from_arrival
-    if s.birth_month[i] > m.born_by:  # a child: no income of their own
-        return
-    s.budget_entitled[h] |= not_expected_to_work | grace
     employed = s.labour[i] == EMPLOYED
     wage = np.float64(s.wage[i]) * employed
     instalment = min(s.grant_instalment[i], s.grant_left[i])
-    s.grant_left[i] -= instalment
     incentive = s.incentive_per_month[i] * (employed & (s.tenure[i] >= s.incentive_min_tenure[i])
                                             & (t < s.incentive_until[i]))
     stipend = s.stipend[i] * (s.labour[i] == TRAINING)
@@ -217,12 +231,33 @@ def member_income(i, key, s, p, m, ctr):
              * (employed & (t < s.savings_until[i])))
     account = s.savings[i] + 2 * saved  # the state matches 1:1
     released = account * ((t == s.savings_until[i]) & (account > 0))
-    s.savings[i] = account - released
-    s.budget_savings[h] += s.savings[i]
     income = wage + instalment + incentive + stipend + released
-    s.income[i] = income
-    s.budget_income[h] += income - saved
-    s.budget_earnings[h] += wage
+    s.grant_left[i] = s.grant_left[i] - instalment if adult else s.grant_left[i]
+    s.savings[i] = account - released if adult else s.savings[i]
+    s.income[i] = income if adult else s.income[i]
+    s.member_net_income[i] = income - saved if adult else s.member_net_income[i]
+    flags = (MemberFlag.COUNTED * counted + MemberFlag.MEDICAL_GAP * (counted & medical_gap)
+             + MemberFlag.PROTECTED * (counted & (t < s.protection_until[i])) + MemberFlag.ADULT * adult
+             + MemberFlag.ENTITLED * (adult & (not_expected_to_work | grace)) + MemberFlag.EMPLOYED * (adult & employed))
+    s.member_flags[i] = flags
+
+
+@rule
+def member_income(i, key, s, p, m, ctr):
+    """What settler ``i`` adds to the household's budget (its head's row), in row order (``member_own``)."""
+    flags = s.member_flags[i]
+    if flags == 0:
+        return
+    h = s.household_head[i]
+    s.budget_members[h] += 1
+    s.budget_costs[h] += p.health_cost_10k_krw * ((flags & MemberFlag.MEDICAL_GAP) != 0)
+    s.budget_protected[h] |= (flags & MemberFlag.PROTECTED) != 0
+    if not flags & MemberFlag.ADULT:
+        return
+    s.budget_entitled[h] |= (flags & MemberFlag.ENTITLED) != 0
+    s.budget_savings[h] += s.savings[i]
+    s.budget_income[h] += s.member_net_income[i]
+    s.budget_earnings[h] += np.float64(s.wage[i]) * ((flags & MemberFlag.EMPLOYED) != 0)
 
 
 @rule
