@@ -26,6 +26,16 @@ def categorical(rng: np.random.Generator, shares: np.ndarray, n: int) -> np.ndar
     normalised cumulative shares searched for uniforms), without its checks of ``p``, which cost about 8 us a call
     and are paid every month for the few relatives who arrive.
     """
+    return by_cdf(rng, cumulative_shares(shares), n)
+
+
+def cumulative_shares(shares: np.ndarray) -> np.ndarray:
+    """The normalised cumulative shares that ``by_cdf`` searches (kept by callers that draw from fixed shares)."""
     cdf = (shares / shares.sum()).cumsum()
     cdf /= cdf[-1]
+    return cdf
+
+
+def by_cdf(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
+    """``n`` categorical draws from ``cumulative_shares``: as ``categorical``, to the last number."""
     return cdf.searchsorted(rng.random(n), side="right")

@@ -16,6 +16,7 @@ children, household) with the sources given there.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ import numpy as np
 from sim import inputs
 from sim.codes import CHILD, MILLION_KRW, MINOR_AGE, MONTHS_PER_YEAR, PENDING, RESERVED
 from sim.declare import Column, Mechanism, behaviour
-from sim.draws import categorical
+from sim.draws import by_cdf, cumulative_shares
 
 AGE_BANDS = {"0-9": (0, 10), "10-19": (10, 20), "20-39": (20, 40), "40-59": (40, 60), "60-79": (60, 80)}
 
@@ -160,15 +161,24 @@ def build(mode: str, size: int, start_year: int, start_month: int, months: int,
 RESERVE_MIN_ROWS = 16  # free rows even in the smallest run (a few births and reunions)
 
 
-def draw_ages(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Ages at arrival in months, from the arrival profile's age bands (uniform within a band)."""
+@cache
+def _profile_tables() -> dict[str, np.ndarray]:
+    """The arrival profile's cumulative shares of age bands, education and occupation, and the age bands' bounds
+    in months: built once (the few relatives who arrive each month draw from them)."""
     prof = inputs.arrival_profile()
     bands = list(AGE_BANDS.values())
-    shares = np.array(list(prof["age_at_arrival"].values()))
-    band = categorical(rng, shares, n)
-    lo = np.array([b[0] for b in bands])[band]
-    hi = np.array([b[1] for b in bands])[band]
-    return rng.integers(lo * 12, hi * 12)
+    tables = {trait: cumulative_shares(np.array(list(prof[trait].values())))
+              for trait in ("age_at_arrival", "education", "north_occupation")}
+    tables["age_low_months"] = np.array([b[0] for b in bands]) * MONTHS_PER_YEAR
+    tables["age_high_months"] = np.array([b[1] for b in bands]) * MONTHS_PER_YEAR
+    return tables
+
+
+def draw_ages(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Ages at arrival in months, from the arrival profile's age bands (uniform within a band)."""
+    tables = _profile_tables()
+    band = by_cdf(rng, tables["age_at_arrival"], n)
+    return rng.integers(tables["age_low_months"][band], tables["age_high_months"][band])
 
 
 def draw_background(state: Any, idx: np.ndarray, p: Any, rng: np.random.Generator,
@@ -190,9 +200,9 @@ def draw_background(state: Any, idx: np.ndarray, p: Any, rng: np.random.Generato
     state.trust[idx] = p.trust_initial
     # education and occupation in the North (drawn last, so the draws above are unchanged; independent of sex and
     # age: arrival_profile.csv gives them for all arrivals only)
+    tables = _profile_tables()
     for column, trait in (("education", "education"), ("north_occupation", "north_occupation")):
-        shares = np.array(list(prof[trait].values()))
-        getattr(state, column)[idx] = categorical(rng, shares, n)
+        getattr(state, column)[idx] = by_cdf(rng, tables[trait], n)
 
 
 def _beta(rng: np.random.Generator, mean: float, concentration: float, n: int) -> np.ndarray:

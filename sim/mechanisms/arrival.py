@@ -198,12 +198,30 @@ def admit(s: State, p: Any, rng: np.random.Generator, t: int, idx: np.ndarray) -
     s.labour[idx] = HANAWON
     # children born outside the North come with their mothers but are not entitled to the settlement package
     entitle(s, p, rng, t + p.hanawon_months, idx[s.defector[idx]], tuple(PACKAGE_PARTS))
-    s.depression[idx] = np.clip(rng.normal(p.depression_base, p.symptom_sd, n), 0, 1)
+    depression = rng.normal(p.depression_base, p.symptom_sd, n)
+    ptsd_noise = rng.standard_normal(n)  # as rng.normal(mean by trauma, symptom_sd): the same draws
+    u_depression, u_ptsd = rng.random(n), rng.random(n)
     trauma_mean = inputs.arrival_profile()["trauma"]["mean"]
-    s.ptsd[idx] = np.clip(rng.normal(p.ptsd_initial_mean * s.trauma[idx] / trauma_mean, p.symptom_sd), 0, 1)
-    s.depression_ever[idx] = (s.depression[idx] > p.depression_threshold) | (rng.random(n) < p.depression_lifetime_at_arrival)
-    s.ptsd_ever[idx] = (s.ptsd[idx] > p.ptsd_threshold) | (rng.random(n) < p.ptsd_lifetime_at_arrival)
+    _health_at_arrival(engine.state_view(DECLARATION, s), p, idx, (depression, ptsd_noise, u_depression, u_ptsd),
+                       trauma_mean)
     _classmate_ties(s, p, rng, idx)
+
+
+@kernel
+def _health_at_arrival(s, p, idx, draws, trauma_mean):
+    """Symptoms at arrival of rows ``idx`` from the month's ``draws`` (depression, PTSD noise, and the uniforms of
+    the two lifetime episodes), in one pass (was a dozen numpy calls for a few rows). PTSD's mean scales with
+    trauma, in float32 as the trauma column is; states in [0, 1]; a lifetime episode if the current state is above
+    its threshold or by the lifetime share."""
+    depression, ptsd_noise, u_depression, u_ptsd = draws
+    for k in range(idx.size):
+        i = idx[k]
+        s.depression[i] = min(max(depression[k], 0.0), 1.0)
+        mean = np.float32(np.float32(p.ptsd_initial_mean) * s.trauma[i]) / np.float32(trauma_mean)
+        s.ptsd[i] = min(max(np.float64(mean) + p.symptom_sd * ptsd_noise[k], 0.0), 1.0)
+        s.depression_ever[i] = ((s.depression[i] > p.depression_threshold)
+                                | (u_depression[k] < p.depression_lifetime_at_arrival))
+        s.ptsd_ever[i] = (s.ptsd[i] > p.ptsd_threshold) | (u_ptsd[k] < p.ptsd_lifetime_at_arrival)
 
 
 def entitle(s: State, p: Any, rng: np.random.Generator, start: int, idx: np.ndarray, parts: tuple[str, ...]) -> None:

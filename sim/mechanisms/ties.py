@@ -28,7 +28,7 @@ from sim.codes import EMPLOYED, HANAWON, IN_SK
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
 from sim.draws import poisson_rows
 from sim.jit import kernel
-from sim.kernel_random import at, counter, seed, uniform, uniform_at
+from sim.kernel_random import at, seed, uniform, uniform_at, uniform_of
 
 if TYPE_CHECKING:
     from sim.clock import Clock
@@ -112,27 +112,28 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
 
 @kernel
 def _settled(status, labour):
-    """Rows in South Korea past Hanawon, in order (one pass; the numpy expression makes four)."""
+    """Rows in South Korea past Hanawon, in order (one pass; the numpy expression makes four). Every row is
+    written and the count moves only past the rows kept: no branch to mispredict."""
     rows = np.empty(status.size, dtype=np.int64)
     k = 0
     for i in range(status.size):
-        if status[i] == IN_SK and labour[i] != HANAWON:
-            rows[k] = i
-            k += 1
+        rows[k] = i
+        k += (status[i] == IN_SK) & (labour[i] != HANAWON)
     return rows[:k].copy()
 
 
 @kernel
 def _keep_ties(key, status, tie_a, tie_b, decay):
-    """Moves the surviving ties (both ends in South Korea) to the front of ``tie_a``/``tie_b``; returns how many."""
-    ctr = counter()
+    """Moves the surviving ties (both ends in South Korea) to the front of ``tie_a``/``tie_b``; returns how many.
+
+    Without branches: every tie draws (a draw depends only on key, tie and slot, so one not needed changes
+    nothing) and is written at the front, and the count moves only past the ties kept."""
     kept = 0
     for j in range(tie_a.size):
         a, b = tie_a[j], tie_b[j]
-        if status[a] == IN_SK and status[b] == IN_SK and uniform_at(ctr, key, j, Slot.TIE_DECAY) >= decay:
-            tie_a[kept] = a
-            tie_b[kept] = b
-            kept += 1
+        tie_a[kept] = a
+        tie_b[kept] = b
+        kept += (status[a] == IN_SK) & (status[b] == IN_SK) & (uniform_of(key, j, Slot.TIE_DECAY) >= decay)
     return kept
 
 
