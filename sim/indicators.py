@@ -593,8 +593,8 @@ class Compiled:
         counts, sums = self.kernel(t, state.arrays(self.fields["s"]), tuple(param_view(self.declaration, p)),
                                    state.active_rows)
         acc = np.concatenate([counts[: self.layout.n_counts].astype(np.float64), sums[: self.layout.n_sums]])
-        num = acc[self.num_rows] @ GROUP_MATRIX
-        den = acc[self.den_rows] @ GROUP_MATRIX
+        grouped = acc @ GROUP_MATRIX
+        num, den = grouped[self.num_rows], grouped[self.den_rows]
         out = self.multiplier[:, None] * _ratio(num, den)
         out[self.is_count] = scale * num[self.is_count]
         return out

@@ -176,15 +176,11 @@ DECLARATION = Mechanism(
 step = engine.stepper(DECLARATION)  # one month on a state: for tests and scripts
 
 Month = collections.namedtuple("Month", ["t", "born_by"])  # model month; latest birth month of those with incomes
-BUDGET_SCRATCH = ("budget_members", "budget_income", "budget_earnings", "budget_costs", "budget_savings",
-                  "budget_entitled", "budget_protected")
 
 
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     """One month of money: members' incomes into their household's budget, the budget, then shared results."""
     t = clock.month
-    for name in BUDGET_SCRATCH:
-        getattr(s, name)[:] = 0
     m = Month(t, t - 12 * p.school_leaving_age)
     run.each(member_own, s, p, m, key=engine.NO_DRAWS)
     run.each(member_income, s, p, m, key=engine.NO_DRAWS)
@@ -207,7 +203,8 @@ class MemberFlag(enum.IntEnum):
 @rule
 def member_own(i, key, s, p, m, ctr):
     """Settler ``i``'s own income, savings and costs this month, and what they add to the household's budget
-    (``member_flags``, ``member_net_income``), for ``member_income`` to add into the head's row.
+    (``member_flags``, ``member_net_income``), for ``member_income`` to add into the head's row; the row's own
+    budget starts at 0 (a pass of its own for each column cost more).
 
     Without branches, so that the compiled loop runs on vector instructions: everything is computed for every
     row; a row not counted gets no flags and keeps its other values (``new if applies else old``). The adds into
@@ -240,6 +237,14 @@ def member_own(i, key, s, p, m, ctr):
              + MemberFlag.PROTECTED * (counted & (t < s.protection_until[i])) + MemberFlag.ADULT * adult
              + MemberFlag.ENTITLED * (adult & (not_expected_to_work | grace)) + MemberFlag.EMPLOYED * (adult & employed))
     s.member_flags[i] = flags
+    # the household budget starts at 0 on every row, before member_income adds into the heads' rows
+    s.budget_members[i] = 0
+    s.budget_income[i] = 0.0
+    s.budget_earnings[i] = 0.0
+    s.budget_costs[i] = 0.0
+    s.budget_savings[i] = 0.0
+    s.budget_entitled[i] = False
+    s.budget_protected[i] = False
 
 
 @rule
