@@ -124,7 +124,7 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     every settler, the second over the missing and the few whose draws leave a death or a move possible."""
     # mortality rises with age, so the oldest settler's rate bounds everyone's: a uniform above that bound is no
     # death, and the settler's own rate (a power and an exponential) is computed only below it
-    oldest = int(s.birth_month.min()) if s.n else 0
+    oldest = int(s.birth_month[:s.active_rows].min()) if s.active_rows else 0  # the free rows hold nobody
     bound = monthly_death(clock.month, oldest, p.annual_death_at_birth, p.gompertz_b)
     m = Month(clock.month, bound)
     key = run.each(settler_month, s, p, m)

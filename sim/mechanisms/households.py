@@ -264,14 +264,25 @@ def replace_departed_heads(s: State, t: int) -> None:
 
 @kernel
 def _replace_departed_heads(s, t, rows):
-    """``replace_departed_heads`` in one pass over the rows (the members of departed heads), then per household."""
+    """``replace_departed_heads``: the heads who left last month (a pass over their own rows, without branches),
+    their members (a pass over the rows testing a mark on the head: the rare members are the only branch taken),
+    then per household."""
     n = rows
+    departed = np.empty(n, dtype=np.int64)  # the first d: heads of larger households who left last month
+    d = 0
+    for i in range(n):
+        departed[d] = i
+        d += (s.exit_month[i] == t - 1) & (s.household_head[i] == i) & (s.household_size[i] > 1)
+    if d == 0:
+        return
+    marked = np.zeros(n, dtype=np.int32)  # int32: a mark read at another row's index costs less than a bool
+    for j in range(d):
+        marked[departed[j]] = 1
     orphaned = np.empty(n, dtype=np.int64)  # members in South Korea of a head who left last month, in row order
     k = 0
     for i in range(n):
         h = s.household_head[i]
-        if (s.exit_month[h] == t - 1 and h != i and s.status[i] == IN_SK and s.household_head[h] == h
-                and s.household_size[h] > 1):
+        if marked[h] != 0 and h != i and s.status[i] == IN_SK:
             orphaned[k] = i
             k += 1
     if k == 0:
