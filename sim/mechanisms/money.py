@@ -184,10 +184,10 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     t = clock.month
     m = Month(t, t - 12 * p.school_leaving_age)
     run.each(member_own, s, p, m, key=engine.NO_DRAWS)
-    add_members(run.view(s), p.health_cost_10k_krw, s.active_rows)
+    listed = add_members(run.view(s), p.health_cost_10k_krw, s.active_rows)
     run.each(household_scale, s, p, m, key=engine.NO_DRAWS)
     run.each(household_budget, s, p, m)
-    run.each(share_budget, s, p, m, key=engine.NO_DRAWS)
+    share_budget(run.view(s), listed)
 
 
 class MemberFlag(enum.IntEnum):
@@ -264,7 +264,8 @@ def add_members(s, health_cost, rows):
     """What each settler of a larger household adds to its budget (the head's row), in row order, from
     ``member_own``'s flags and net income. Those who live alone have theirs already: the rows to add are listed
     first, without a branch (a third of the rows), so the adds run without a mispredicted test on every row.
-    Population-level work, one compiled call on both the engine and the per-agent path."""
+    Population-level work, one compiled call on both the engine and the per-agent path. Returns the rows listed
+    (members of larger households in the budget), for ``share_budget``."""
     listed = np.empty(rows, dtype=np.int64)
     k = 0
     for i in range(rows):
@@ -283,6 +284,7 @@ def add_members(s, health_cost, rows):
         s.budget_savings[h] += s.savings[i]
         s.budget_income[h] += s.member_net_income[i]
         s.budget_earnings[h] += np.float64(s.wage[i]) * ((flags & MemberFlag.EMPLOYED) != 0)
+    return listed[:k]
 
 
 @rule
@@ -344,11 +346,12 @@ def household_budget(i, key, s, p, m, ctr):
     s.money_stress[i] = np.float32(stress) if here else s.money_stress[i]
 
 
-@rule
-def share_budget(i, key, s, p, m, ctr):
-    """Settler ``i`` shares the household's benefit and money stress."""
-    if s.status[i] != IN_SK or s.labour[i] == HANAWON:
-        return
-    h = s.household_head[i]
-    s.benefit[i] = s.benefit[h]
-    s.money_stress[i] = s.money_stress[h]
+@kernel
+def share_budget(s, listed):
+    """The members of larger households in the budget (``listed`` by ``add_members``) share their household's
+    benefit and money stress; a settler who lives alone has their own already."""
+    for j in range(listed.size):
+        i = listed[j]
+        h = s.household_head[i]
+        s.benefit[i] = s.benefit[h]
+        s.money_stress[i] = s.money_stress[h]
