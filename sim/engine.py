@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.declare import Mechanism, python_rule
-from sim.jit import load_generated
+from sim.jit import kernel, load_generated
 from sim.kernel_random import counter, seed
 
 if TYPE_CHECKING:
@@ -180,9 +180,9 @@ def function_body(fn: Any, args: list[str], where: str) -> list[ast.stmt]:
     return body
 
 
-def loop_source(rule: Any, fields: dict[str, tuple[str, ...]]) -> str:
+def loop_source(rule: Any, fields: dict[str, tuple[str, ...]], listed: bool = False) -> str:
     """Source of ``rule``'s compiled loop: its body written into ``for i in range(rows)`` (the state's active
-    rows, ``State.active_rows``).
+    rows, ``State.active_rows``), or with ``listed`` into a loop over the row indices ``rows`` (an array).
 
     numba compiles a called rule (inlined or not) about 30% slower than the same code written in the loop,
     so the loop is generated from the rule's own source (one rule, written once, still). ``fields``:
@@ -204,8 +204,8 @@ def loop_source(rule: Any, fields: dict[str, tuple[str, ...]]) -> str:
             f"    # s: {', '.join(fields['s'])}\n"
             f"    # p: {', '.join(fields['p'])}\n"
             f"    # m: {', '.join(fields['m'])}\n"
-            f"    for i in range(rows):\n"
-            f"{loop}\n")
+            + ("    for j in range(rows.size):\n        i = rows[j]\n" if listed else "    for i in range(rows):\n")
+            + f"{loop}\n")
 
 
 def rule_fields(rule: Any, fields: tuple[str, ...]) -> tuple[str, ...]:
@@ -219,12 +219,26 @@ def rule_fields(rule: Any, fields: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @cache
-def loop_kernel(rule: Any, state: tuple[str, ...], params: tuple[str, ...], month: tuple[str, ...]) -> Callable[..., Any]:
+def loop_kernel(rule: Any, state: tuple[str, ...], params: tuple[str, ...], month: tuple[str, ...],
+                listed: bool = False) -> Callable[..., Any]:
     """The compiled loop of a per-settler rule: ``kernel(key, s, p, m, ctr, rows)`` with the views as plain tuples,
-    over rows ``0 .. rows - 1``."""
+    over rows ``0 .. rows - 1`` (or, ``listed``, over the row indices in the array ``rows``)."""
     fn = python_rule(rule)
-    source = loop_source(rule, {"s": state, "p": params, "m": month})
-    return load_generated(source, f"{fn.__module__.rsplit('.', 1)[-1]}_{fn.__name__}").each_settler
+    source = loop_source(rule, {"s": state, "p": params, "m": month}, listed)
+    name = f"{fn.__module__.rsplit('.', 1)[-1]}_{fn.__name__}" + ("_listed" if listed else "")
+    return load_generated(source, name).each_settler
+
+
+@kernel
+def rows_where(flags, rows):
+    """The rows ``0 .. rows - 1`` where ``flags`` (a bool column) is set, in row order. Every row is written and
+    the count moves only past the rows kept: no branch to mispredict."""
+    listed = np.empty(rows, dtype=np.int64)
+    k = 0
+    for i in range(rows):
+        listed[k] = i
+        k += flags[i]
+    return listed[:k]
 
 
 class Run:
@@ -237,11 +251,14 @@ class Run:
     def view(self, state: State) -> Any:
         return state_view(self.mech, state)
 
-    def each(self, rule: Any, state: State, p: Any, m: Any, key: np.uint64 | None = None) -> np.uint64:
+    def each(self, rule: Any, state: State, p: Any, m: Any, key: np.uint64 | None = None,
+             where: str | None = None) -> np.uint64:
         """Apply ``rule`` to every settler; returns the key it drew with.
 
         ``key``: reuse a key of an earlier pass of the same month (passes whose draw slots differ), else a
-        fresh one is drawn from the mechanism's stream.
+        fresh one is drawn from the mechanism's stream. ``where``: a bool column that the rule tests first (it
+        returns where the column is False): only the rows where it is set are visited, for a pass that
+        concerns a few settlers a month (listed first, so the pass does not test every row).
         """
         raise NotImplementedError
 
@@ -249,21 +266,23 @@ class Run:
 class KernelRun(Run):
     """The engine: one compiled call per pass."""
 
-    def each(self, rule: Any, state: State, p: Any, m: Any, key: np.uint64 | None = None) -> np.uint64:
+    def each(self, rule: Any, state: State, p: Any, m: Any, key: np.uint64 | None = None,
+             where: str | None = None) -> np.uint64:
         key = seed(self.rng) if key is None else key
         # found by the views' types (hashed by identity) rather than by their field names (a tuple of up to 80
         # strings hashed at every call: about 2 us, paid some 20 times a month)
-        found = _LOOPS.get((rule, id(self.mech), type(p), type(m)))
+        found = _LOOPS.get((rule, id(self.mech), type(p), type(m), where))
         if found is None:  # the mechanism is kept in the entry, so its id is not reused while the entry lives
             fields = rule_fields(rule, state_fields(self.mech))
-            found = _LOOPS[(rule, id(self.mech), type(p), type(m))] = (
-                fields, loop_kernel(rule, fields, p._fields, m._fields), self.mech)
+            found = _LOOPS[(rule, id(self.mech), type(p), type(m), where)] = (
+                fields, loop_kernel(rule, fields, p._fields, m._fields, where is not None), self.mech)
         fields, loop, _ = found
-        loop(key, state.arrays(fields), tuple(p), tuple(m), counter(), state.active_rows)
+        rows = state.active_rows if where is None else rows_where(getattr(state, where), state.active_rows)
+        loop(key, state.arrays(fields), tuple(p), tuple(m), counter(), rows)
         return key
 
 
-_LOOPS: dict[tuple[Any, int, type, type], tuple[tuple[str, ...], Callable[..., Any], Mechanism]] = {}
+_LOOPS: dict[tuple[Any, int, type, type, str | None], tuple[tuple[str, ...], Callable[..., Any], Mechanism]] = {}
 
 
 def clear_loops() -> None:
@@ -279,12 +298,15 @@ class AgentRun(Run):
         super().__init__(mech, rng)
         self.agents = agents  # the current agents in row order (a settler born earlier in the month is one)
 
-    def each(self, rule: Any, state: State, p: Any, m: Any, key: np.uint64 | None = None) -> np.uint64:
+    def each(self, rule: Any, state: State, p: Any, m: Any, key: np.uint64 | None = None,
+             where: str | None = None) -> np.uint64:
         key = seed(self.rng) if key is None else key
         view, ctr, fn = self.view(state), counter(), python_rule(rule)
         p, m = numpy_scalars(p), numpy_scalars(m)
+        flags = None if where is None else getattr(state, where)
         for agent in self.agents():
-            agent.apply(fn, key, view, p, m, ctr)
+            if flags is None or flags[agent.row]:
+                agent.apply(fn, key, view, p, m, ctr)
         return key
 
 

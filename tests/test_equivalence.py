@@ -65,8 +65,8 @@ def test_a_broken_loop_is_caught(monkeypatch: pytest.MonkeyPatch):
     (The last rows are free rows kept for births, which a loop may skip without a difference.)"""
     original = engine.loop_source
 
-    def off_by_one(rule, fields):
-        src = original(rule, fields)
+    def off_by_one(rule, fields, listed=False):
+        src = original(rule, fields, listed)
         return src.replace("for i in range(", "for i in range(1, ") if "labour.discrimination_and_dialect" in src else src
 
     monkeypatch.setattr(engine, "loop_source", off_by_one)

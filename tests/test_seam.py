@@ -190,6 +190,33 @@ def _mark_every_row(i, key, s, p, m, ctr):
     s.trust[i] = 2.0
 
 
+def test_a_pass_over_the_rows_a_column_lists():
+    """``run.each(..., where=column)`` visits the rows where the bool column is set, and only those, on both paths
+    (the rule here does not test the column itself, so a visit to any other row would show)."""
+    engine_model = ResettlementModel(n_settlers=300, months=6, rng=4, agent_views=True)
+    agent_model = ResettlementModel(n_settlers=300, months=6, rng=4, agent_views=True)
+    for _ in range(6):
+        engine_model.step()
+        agent_model.step_agents()
+
+    def mark_month(run, state, p, clock):
+        run.each(_mark_every_row, state, p, _Month(clock.month), where="satisfied")
+
+    mark = Mechanism(name="mark", writes=("trust",), reads=("satisfied",), month=mark_month, module=__name__)
+    for model, run in ((engine_model, engine.KernelRun), (agent_model, None)):
+        s = model.state
+        before = s.trust.copy()
+        if run is None:
+            mark_month(engine.AgentRun(mark, model.stream(0, "mark"), model._current_agents), s,
+                       engine.param_view(mark, model.p), model.clock)
+        else:
+            engine.run_month(mark, s, model.p, model.stream(0, "mark"), model.clock)
+        listed = s.satisfied[: s.active_rows]
+        assert 0 < listed.sum() < listed.size
+        np.testing.assert_array_equal(s.trust[: s.active_rows], np.where(listed, 2.0, before[: s.active_rows]))
+    np.testing.assert_array_equal(engine.rows_where(s.satisfied, s.active_rows), np.flatnonzero(listed))
+
+
 def test_streams_differ_between_mechanisms_and_months():
     model = ResettlementModel(n_settlers=10, months=1, rng=1, agent_views=False)
     words = {(m, t): model.stream(t, m).bit_generator.random_raw() for m in ("labour", "money") for t in (0, 1)}

@@ -128,7 +128,7 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     bound = monthly_death(clock.month, oldest, p.annual_death_at_birth, p.gompertz_b)
     m = Month(clock.month, bound)
     key = run.each(settler_month, s, p, m)
-    run.each(deferred_month, s, p, m, key=key)
+    run.each(deferred_month, s, p, m, key=key, where="exit_deferred")
 
 
 @rule

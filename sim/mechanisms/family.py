@@ -176,7 +176,7 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     m = Month(t, t - 12 * p.school_leaving_age)
     key = run.each(draw_family, s, p, m)
     run.each(settler_month, s, p, m, key=key)
-    run.each(pay_brokers, s, p, m, key=key)
+    run.each(pay_brokers, s, p, m, key=key, where="family_payment")
     run.each(update_worry, s, p, m, key=key)
 
 

@@ -341,7 +341,7 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     m = Month(t, t - 12 * p.school_leaving_age, inputs.general_wage(clock.year, p.wage_growth_per_year),
               prejudice_factor(clock.year, p), contacts)
     key = run.each(settler_month, s, p, m)
-    run.each(search_job, s, p, m, key=key)
+    run.each(search_job, s, p, m, key=key, where="job_seeking")
     run.each(discrimination_and_dialect, s, p, m, key=key)
 
 

@@ -158,7 +158,7 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     m = Month(clock.month)
     key = run.each(draw_shock, s, p, m)
     run.each(settler_month, s, p, m, key=key)
-    run.each(confirm_ideation, s, p, m, key=key)
+    run.each(confirm_ideation, s, p, m, key=key, where="ideation_candidate")
 
 
 @rule
