@@ -2,8 +2,8 @@
 
 ``poisson_rows``: Poisson(lam) events on each of ``n`` rows, drawn as a Poisson(n lam) total
 placed on rows uniformly at random (given the total, that is the joint distribution of
-independent Poisson counts), so a month costs a draw per event, not per row. ``categorical``:
-categories drawn by shares. Inside kernels,
+independent Poisson counts), so a month costs a draw per event, not per row. ``by_cdf``:
+categories drawn by shares (their ``cumulative_shares``). Inside kernels,
 ``sim.kernel_random`` has the samplers (uniforms, skipping to the next success or event).
 """
 
@@ -19,16 +19,6 @@ def poisson_rows(rng: np.random.Generator, n: int, lam: float) -> np.ndarray:
     return rng.integers(0, n, int(rng.poisson(n * lam)))
 
 
-def categorical(rng: np.random.Generator, shares: np.ndarray, n: int) -> np.ndarray:
-    """``n`` draws of 0 .. len(shares) - 1 with probabilities proportional to ``shares``.
-
-    The same numbers as ``rng.choice(len(shares), size=n, p=shares / shares.sum())`` (numpy's own method: the
-    normalised cumulative shares searched for uniforms), without its checks of ``p``, which cost about 8 us a call
-    and are paid every month for the few relatives who arrive.
-    """
-    return by_cdf(rng, cumulative_shares(shares), n)
-
-
 def cumulative_shares(shares: np.ndarray) -> np.ndarray:
     """The normalised cumulative shares that ``by_cdf`` searches (kept by callers that draw from fixed shares)."""
     cdf = (shares / shares.sum()).cumsum()
@@ -37,5 +27,10 @@ def cumulative_shares(shares: np.ndarray) -> np.ndarray:
 
 
 def by_cdf(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
-    """``n`` categorical draws from ``cumulative_shares``: as ``categorical``, to the last number."""
+    """``n`` draws of 0 .. len(cdf) - 1 with the probabilities whose ``cumulative_shares`` are ``cdf``.
+
+    The same numbers as ``rng.choice(len(cdf), size=n, p=shares / shares.sum())`` (numpy's own method: the
+    normalised cumulative shares searched for uniforms), without its checks of ``p``, which cost about 8 us a call
+    and are paid every month for the few relatives who arrive; the shares are summed once by the caller.
+    """
     return cdf.searchsorted(rng.random(n), side="right")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.draws import poisson_rows
+from sim.draws import by_cdf, cumulative_shares, poisson_rows
 from sim.kernel_random import (
     GOLDEN_GAMMA,
     ZIGGURAT_R,
@@ -133,6 +133,15 @@ def test_poisson_rows_have_poisson_counts_per_row(rng: np.random.Generator) -> N
     assert np.all(np.abs(flat.mean(0) - 0.2) < 6 * np.sqrt(0.2 / REPS))
     assert np.all(np.abs(flat.var(0) - 0.2) < 0.15 * 0.2)
     assert poisson_rows(rng, 0, 0.5).size == 0 and poisson_rows(rng, 10, 0.0).size == 0
+
+
+def test_by_cdf_draws_the_numbers_of_numpy_choice() -> None:
+    """``by_cdf`` on the ``cumulative_shares`` gives numpy's ``choice`` draws, number for number (the arriving
+    relatives' education and occupation were drawn with ``choice`` before)."""
+    shares = np.array([0.17, 0.44, 0.08, 0.3, 0.01])
+    ours = by_cdf(np.random.default_rng(5), cumulative_shares(shares), 10_000)
+    numpy_choice = np.random.default_rng(5).choice(shares.size, size=10_000, p=shares / shares.sum())
+    np.testing.assert_array_equal(ours, numpy_choice)
 
 
 @njit
