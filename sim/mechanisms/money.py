@@ -199,6 +199,7 @@ class MemberFlag(enum.IntEnum):
     ADULT = 8  # an income of their own (school-leaving age or over)
     ENTITLED = 16  # an adult who may claim the benefit (cannot be expected to work, or in the grace period)
     EMPLOYED = 32  # an adult in work: their wage is earnings
+    ALONE = 64  # counted and lives alone: their budget is already on their row
 
 
 @rule
@@ -234,14 +235,15 @@ def member_own(i, key, s, p, m, ctr):
     s.savings[i] = account - released if adult else s.savings[i]
     s.income[i] = income if adult else s.income[i]
     s.member_net_income[i] = income - saved if adult else s.member_net_income[i]
-    flags = (MemberFlag.COUNTED * counted + MemberFlag.MEDICAL_GAP * (counted & medical_gap)
-             + MemberFlag.PROTECTED * (counted & (t < s.protection_until[i])) + MemberFlag.ADULT * adult
-             + MemberFlag.ENTITLED * (adult & (not_expected_to_work | grace)) + MemberFlag.EMPLOYED * (adult & employed))
-    s.member_flags[i] = flags
     # the household budget starts at 0 on every row, before add_members adds into the heads' rows; a settler who
     # lives alone is the whole budget (a single add into 0 is the value itself, to the last bit)
     alone = lives_alone_here(i, s.household_head[i], s.household_size[i])
     own, earning = alone & counted, alone & adult
+    flags = (MemberFlag.COUNTED * counted + MemberFlag.MEDICAL_GAP * (counted & medical_gap)
+             + MemberFlag.PROTECTED * (counted & (t < s.protection_until[i])) + MemberFlag.ADULT * adult
+             + MemberFlag.ENTITLED * (adult & (not_expected_to_work | grace)) + MemberFlag.EMPLOYED * (adult & employed)
+             + MemberFlag.ALONE * own)
+    s.member_flags[i] = flags
     s.budget_members[i] = own
     s.budget_costs[i] = p.health_cost_10k_krw * medical_gap if own else 0.0
     s.budget_protected[i] = own & (t < s.protection_until[i])
@@ -270,7 +272,8 @@ def add_members(s, health_cost, rows):
     k = 0
     for i in range(rows):
         listed[k] = i
-        k += (s.member_flags[i] != 0) & (not lives_alone_here(i, s.household_head[i], s.household_size[i]))
+        flags = s.member_flags[i]
+        k += (flags != 0) & ((flags & MemberFlag.ALONE) == 0)
     for j in range(k):
         i = listed[j]
         flags = s.member_flags[i]
