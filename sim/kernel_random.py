@@ -23,6 +23,11 @@ Samplers (all exact up to the 53-bit resolution of a uniform):
 * ``uniform(ctr)``: U[0, 1) from the top 53 bits; ``below(ctr, n)``: an integer uniform on
   0..n-1 (floor(u n); bias below n / 2**53);
 * ``standard_normal(ctr)``: the ziggurat (below).
+
+For loops without branches (vector instructions), the same numbers as pure functions of their place
+in a block: ``uniform_of`` (a block's first uniform), ``uniform_nth`` / ``raw_nth`` (its k-th), and
+``ziggurat_first`` (the ziggurat's step on the block's first draw, which decides 98.5% of normals; a
+pass takes those and leaves the rest to ``standard_normal``).
 """
 
 from __future__ import annotations
@@ -74,6 +79,21 @@ def uniform_of(key, row, slot):
 
 
 @inline
+def raw_nth(key, row, slot, k):
+    """The ``k``-th 64-bit draw (from 0) of the block of (``row``, ``slot``) without a counter: what the ``k + 1``-th
+    ``raw(ctr)`` after ``at(ctr, key, row, slot)`` gives, as a pure function (for loops without branches that take
+    a fixed number of a block's draws)."""
+    return mix(key + uint64(((np.int64(row) << SLOT_BITS) | slot) << DRAW_BITS) * uint64(GOLDEN_GAMMA)
+               + uint64(k + 1) * uint64(GOLDEN_GAMMA))
+
+
+@inline
+def uniform_nth(key, row, slot, k):
+    """The ``k``-th uniform (from 0) of the block of (``row``, ``slot``): ``raw_nth`` as ``uniform`` makes it."""
+    return np.float64(raw_nth(key, row, slot, k) >> uint64(TOP_53_BITS)) * TWO_TO_MINUS_53
+
+
+@inline
 def mix(z):
     """SplitMix64's output function: a bijective hash of a 64-bit word."""
     z = (z ^ (z >> uint64(SHIFT_1))) * uint64(MIX_1)
@@ -101,7 +121,7 @@ def below(ctr, n):
 
 
 # ---- standard normal: the ziggurat of Marsaglia and Tsang (2000) with 256 layers, as numpy's
-# random_standard_normal: one 64-bit draw decides about 99% of the values; the rest are drawn by
+# random_standard_normal: one 64-bit draw decides 98.5% of the values; the rest are drawn by
 # rejection (wedges) or from the tail beyond ZIGGURAT_R. The tables follow from the two constants.
 ZIGGURAT_LAYERS = 256
 ZIGGURAT_R = 3.6541528853610088  # start of the tail
@@ -134,17 +154,31 @@ ZIGGURAT_K, ZIGGURAT_W, ZIGGURAT_F = _ziggurat_tables()
 
 
 @inline
+def ziggurat_step(r):
+    """The ziggurat's use of one 64-bit draw ``r``: its layer, the magnitude ``rabs`` and the candidate ``x``. The
+    draw is accepted as is when ``rabs < ZIGGURAT_K[layer]`` (inside the layer's rectangle: 98.5% of draws).
+    Without branches, so that a loop taking one draw per row can run on vector instructions."""
+    layer = np.int64(r & uint64(LAYER_MASK))
+    r >>= uint64(LAYER_BITS)
+    negative = (r & uint64(1)) == uint64(1)
+    rabs = (r >> uint64(1)) & uint64(MANTISSA_MASK)
+    x = np.float64(rabs) * ZIGGURAT_W[layer]
+    return layer, rabs, -x if negative else x
+
+
+@inline
+def ziggurat_first(key, row, slot):
+    """``ziggurat_step`` on the first draw of the block of (``row``, ``slot``): ``standard_normal``'s first step
+    after ``at(ctr, key, row, slot)``, as a pure function (one call, so that a rule run in Python never holds the
+    64-bit draw, which Python would take for a signed integer)."""
+    return ziggurat_step(raw_nth(key, row, slot, 0))
+
+
+@inline
 def standard_normal(ctr):
     """N(0, 1)."""
     while True:
-        r = raw(ctr)
-        layer = np.int64(r & uint64(LAYER_MASK))
-        r >>= uint64(LAYER_BITS)
-        negative = (r & uint64(1)) == uint64(1)
-        rabs = (r >> uint64(1)) & uint64(MANTISSA_MASK)
-        x = np.float64(rabs) * ZIGGURAT_W[layer]
-        if negative:
-            x = -x
+        layer, rabs, x = ziggurat_step(raw(ctr))
         if rabs < ZIGGURAT_K[layer]:
             return x  # inside the layer's rectangle: most draws
         if layer == 0:  # the tail beyond ZIGGURAT_R, by Marsaglia's exponential rejection

@@ -14,6 +14,7 @@ from numba import njit
 from sim.draws import by_cdf, cumulative_shares, poisson_rows
 from sim.kernel_random import (
     GOLDEN_GAMMA,
+    ZIGGURAT_K,
     ZIGGURAT_R,
     at,
     below,
@@ -23,6 +24,9 @@ from sim.kernel_random import (
     standard_normal,
     uniform,
     uniform_at,
+    uniform_nth,
+    uniform_of,
+    ziggurat_first,
 )
 
 REPS = 4000
@@ -101,6 +105,40 @@ def test_blocks_are_independent_of_other_draws(rng: np.random.Generator) -> None
     assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 6 / np.sqrt(u.size)
     counts = np.histogram(u, bins=20, range=(0, 1))[0]
     assert np.all(np.abs(counts - u.size / 20) < 6 * np.sqrt(u.size / 20))
+
+
+@njit
+def _nth_of_block(key: np.uint64, row: int, slot: int, n: int) -> np.ndarray:
+    return np.array([uniform_nth(key, row, slot, k) for k in range(n)])
+
+
+@njit
+def _normals_and_first_steps(key: np.uint64, rows: int, slot: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ctr = np.zeros(1, dtype=np.uint64)
+    normal, first, inside = np.empty(rows), np.empty(rows), np.empty(rows, dtype=np.bool_)
+    for r in range(rows):
+        at(ctr, key, r, slot)
+        normal[r] = standard_normal(ctr)
+        layer, rabs, first[r] = ziggurat_first(key, r, slot)
+        inside[r] = rabs < ZIGGURAT_K[layer]
+    return normal, first, inside
+
+
+def test_draws_by_their_place_in_a_block_are_the_counter_draws(rng: np.random.Generator) -> None:
+    """``uniform_nth`` / ``uniform_of`` (pure functions, for loops without branches) give the counter's numbers, in
+    compiled code and in Python (the per-agent path); ``ziggurat_first`` gives ``standard_normal``'s value whenever
+    the first draw falls in its layer's rectangle (98.5% of draws); outside it, the draw may be rejected."""
+    key = seed(rng)
+    for row, slot in ((0, 0), (7, 3), (2**30, 31)):
+        block = _block(key, row, slot, 12)
+        np.testing.assert_array_equal(_nth_of_block(key, row, slot, 12), block)
+        assert [uniform_nth.py_func(key, row, slot, k) for k in range(3)] == block[:3].tolist()
+        assert uniform_of(key, row, slot) == block[0]
+    normal, first, inside = _normals_and_first_steps(key, 100_000, 2)
+    accepted = (ZIGGURAT_K / 2.0**52).mean()  # each layer equally likely, the magnitude uniform: 98.5%
+    assert abs(inside.mean() - accepted) < 6 * np.sqrt(accepted * (1 - accepted) / inside.size)
+    np.testing.assert_array_equal(first[inside], normal[inside])
+    assert (normal[~inside] != first[~inside]).mean() > 0.1  # outside, the wedge test may reject the first draw
 
 
 def test_uniforms_in_a_block_are_uniform_and_independent(rng: np.random.Generator) -> None:

@@ -12,6 +12,7 @@ The last section checks the interactions at model level on small cohorts with co
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -613,7 +614,56 @@ def test_south_korean_ties_decay(make_state, clock, rng, params):
     assert (s.sk_ties >= 0).all()
 
 
+def _fast_and_general_passes(mech_name, fast, rest, flag, s_fast, s_general, here, p, m):
+    """Run a branch-free pass with its general pass for the rows it leaves (``s_fast``), and the general pass alone
+    on every row of ``here`` (``s_general``), with the same key: returns the share of rows the fast pass left."""
+    from sim import catalogue, engine
+
+    mech = catalogue.MECHANISM_BY_NAME[mech_name]
+    run, pv, key = engine.KernelRun(mech, np.random.default_rng(0)), engine.param_view(mech, p), np.uint64(2**63 + 12345)
+    run.each(fast, s_fast, pv, m, key=key)
+    left = getattr(s_fast, flag).mean()
+    run.each(rest, s_fast, pv, m, key=key, where=flag)
+    getattr(s_general, flag)[:] = here
+    run.each(rest, s_general, pv, m, key=key, where=flag)
+    return left
+
+
+def test_south_korean_ties_fast_pass_gives_the_general_pass_numbers(make_state, params):
+    """``settler_month`` (no branches, at most FAST_TIES ties and FAST_CANDIDATES candidates) gives every row it
+    takes the numbers ``settler_month_rest`` (any count, each draw in turn) gives it; rows past either bound are
+    left to the general pass. Rates raised so that many rows gain several ties and many hold more than 2."""
+    gen = np.random.default_rng(5)
+    p = params.replace(sk_tie_formation_other=0.6, sk_tie_formation_work=0.6, mentor_tie_gain=0.4, sk_tie_decay=0.3)
+    s = make_state(N, sk_ties=gen.integers(0, 6, N).astype(np.int16), mentor_left=gen.integers(0, 3, N).astype(np.int16))
+    s.dialect[:] = gen.random(N)
+    s.labour[gen.random(N) < 0.5] = EMPLOYED
+    here = np.ones(N, dtype=bool)
+    start, general = copy.deepcopy(s), copy.deepcopy(s)
+    left = _fast_and_general_passes("ties", ties.settler_month, ties.settler_month_rest, "sk_ties_pending", s, general,
+                                    here, p, ties.Month(0))
+    assert 0.3 < left < 0.8  # both passes ran on many rows (ties > 2: half the rows; several candidates: some)
+    assert np.array_equal(s.sk_ties, general.sk_ties) and np.array_equal(s.mentor_left, general.mentor_left)
+    assert (s.sk_ties != start.sk_ties).mean() > 0.5  # and the ties did move
+
+
 # ====================================================================== mental health
+
+def test_depression_noise_fast_pass_gives_the_ziggurat_numbers(make_state, params):
+    """``draw_shock`` (no branches: the ziggurat's first draw when it falls inside its layer's rectangle) gives every
+    row it takes the number the whole ziggurat (``draw_shock_rest``) gives it; it leaves 1.5% of rows (the
+    wedges and the tail), and settlers not in South Korea keep their value."""
+    s = make_state(N)
+    s.status[: N // 10] = ABROAD
+    s.depression_shock[:] = -9.0
+    here = s.status == IN_SK
+    start, general = copy.deepcopy(s), copy.deepcopy(s)
+    left = _fast_and_general_passes("mental_health", mental_health.draw_shock, mental_health.draw_shock_rest,
+                                    "depression_shock_pending", s, general, here, params, mental_health.Month(0))
+    assert 0.01 < left < 0.02  # 1.5% of draws, outside the rectangles of the 256-layer ziggurat (sd 0.0009 at N)
+    assert np.array_equal(s.depression_shock, general.depression_shock)
+    assert (s.depression_shock[~here] == -9.0).all() and (s.depression_shock[here] != start.depression_shock[here]).all()
+
 
 def test_counselling_lowers_depression_and_ptsd(make_state, clock, rng, params):
     """A month of a 3-month course lowers depression by 1.02 x 0.10 / 3 = 0.034 (noise sd of the mean gap 0.0008)."""

@@ -28,7 +28,7 @@ from sim.codes import EMPLOYED, HANAWON, IN_SK
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, rule
 from sim.draws import poisson_rows
 from sim.jit import kernel
-from sim.kernel_random import at, seed, uniform, uniform_at, uniform_of
+from sim.kernel_random import at, seed, uniform, uniform_at, uniform_nth, uniform_of
 
 if TYPE_CHECKING:
     from sim.clock import Clock
@@ -66,9 +66,11 @@ DECLARATION = Mechanism(
         Column("settler_ties", np.int16, 0, "ties to other settlers (from the edge list)"),
         Column("sk_ties", np.int16, 0, "ties to South Koreans"),
         Column("mentor_left", np.int16, 0, "months of mentorship left"),
+        Column("sk_ties_pending", np.bool_, False,
+               "this month's ties to South Koreans left to settler_month_rest (scratch)"),
     ),
     reads=("status", "labour", "dialect"),
-    writes=("settler_ties", "sk_ties", "mentor_left"),
+    writes=("settler_ties", "sk_ties", "mentor_left", "sk_ties_pending"),
     ties=True,
     params=(
         behaviour("settler_tie_formation", 0.02, "new ties per settler per month", 0, 1,
@@ -107,7 +109,8 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
         b = settled[run.rng.integers(0, settled.size, a.size)]
         s.add_ties(a, b)
     _count_ties(s.tie_a, s.tie_b, s.settler_ties)
-    run.each(settler_month, s, p, Month(clock.month))
+    key = run.each(settler_month, s, p, Month(clock.month))
+    run.each(settler_month_rest, s, p, Month(clock.month), key=key, where="sk_ties_pending")
 
 
 @kernel
@@ -148,38 +151,78 @@ def _count_ties(tie_a, tie_b, out):
 @rule
 def settler_month(i, key, s, p, m, ctr):
     """Ties to South Koreans of settler ``i``: each lasts with 1 - ``sk_tie_decay``; gains are Poisson with a
-    rate by work, mentor and dialect. The mentorship counts down (for everyone)."""
-    mentored = s.mentor_left[i] > 0
-    if s.status[i] == IN_SK and s.labour[i] != HANAWON:
-        ties = s.sk_ties[i]
-        lost = 0
-        if ties > 0:
-            at(ctr, key, i, Slot.SK_LOSS)
-            for _ in range(ties):
-                lost += uniform(ctr) < p.sk_tie_decay
-        # gains: Poisson(sk_gain_max) candidates by inversion of one uniform (the same distribution for everyone),
-        # each kept with the settler's rate / sk_gain_max (the dialect factor is at most 1)
-        gain_max, no_candidate = p.sk_gain_max, p.sk_no_gain_at_max
-        gained = 0
-        at(ctr, key, i, Slot.SK_GAIN)
-        u = uniform(ctr)
-        if u >= no_candidate:
-            rate = ((p.sk_tie_formation_other + p.sk_tie_formation_work * (s.labour[i] == EMPLOYED)
-                     + p.mentor_tie_gain * mentored)
-                    * (1 - p.dialect_tie_barrier * (1 - np.float64(s.dialect[i]))))
-            candidates, term, cumulative = 0, no_candidate, no_candidate
-            while u >= cumulative and candidates < MAX_CANDIDATES:
-                candidates += 1
-                term *= gain_max / candidates
-                cumulative += term
-            for _ in range(candidates):
-                gained += uniform(ctr) * gain_max < rate
-        s.sk_ties[i] = ties + gained - lost
-    s.mentor_left[i] -= mentored
-    ends = mentored and s.mentor_left[i] == 0 and s.status[i] == IN_SK
-    if ends and uniform_at(ctr, key, i, Slot.MENTOR_KEPT) < p.mentor_tie_kept:
-        s.sk_ties[i] += 1  # the mentor stays on as an ordinary tie
+    rate by work, mentor and dialect. The mentorship counts down (for everyone).
 
+    Without branches, so that the compiled loop runs on vector instructions, for the common case: at most
+    ``FAST_TIES`` ties and ``FAST_CANDIDATES`` candidate gains (over 99% of rows), whose draws are taken as pure
+    functions of their place in the block (``uniform_nth``: the numbers ``settler_month_rest``'s counter gives).
+    The other rows are marked in ``sk_ties_pending`` and left unchanged, for ``settler_month_rest``.
+    """
+    mentored = s.mentor_left[i] > 0
+    here = (s.status[i] == IN_SK) & (s.labour[i] != HANAWON)
+    ties = np.int64(s.sk_ties[i])
+    # counts as int64 sums: numpy adds two bools as a logical or (the per-agent path runs this rule on numpy scalars)
+    lost = (np.int64((ties > 0) & (uniform_nth(key, i, Slot.SK_LOSS, 0) < p.sk_tie_decay))
+            + np.int64((ties > 1) & (uniform_nth(key, i, Slot.SK_LOSS, 1) < p.sk_tie_decay)))
+    # the Poisson inversion of settler_month_rest, its first FAST_CANDIDATES steps written out (same operations)
+    gain_max, no_candidate = p.sk_gain_max, p.sk_no_gain_at_max
+    u = uniform_nth(key, i, Slot.SK_GAIN, 0)
+    term_1 = no_candidate * (gain_max / 1)
+    cumulative_1 = no_candidate + term_1
+    cumulative_2 = cumulative_1 + term_1 * (gain_max / 2)
+    first, second = u >= no_candidate, u >= cumulative_1
+    rate = ((p.sk_tie_formation_other + p.sk_tie_formation_work * (s.labour[i] == EMPLOYED)
+             + p.mentor_tie_gain * mentored)
+            * (1 - p.dialect_tie_barrier * (1 - np.float64(s.dialect[i]))))
+    gained = (np.int64(first & (uniform_nth(key, i, Slot.SK_GAIN, 1) * gain_max < rate))
+              + np.int64(first & second & (uniform_nth(key, i, Slot.SK_GAIN, 2) * gain_max < rate)))
+    pending = here & ((ties > FAST_TIES) | (first & second & (u >= cumulative_2)))
+    left = s.mentor_left[i] - mentored
+    kept = (mentored & (left == 0) & (s.status[i] == IN_SK)
+            & (uniform_of(key, i, Slot.MENTOR_KEPT) < p.mentor_tie_kept))
+    new_ties = (ties + gained - lost if here else ties) + kept
+    s.sk_ties_pending[i] = pending
+    s.sk_ties[i] = s.sk_ties[i] if pending else new_ties
+    s.mentor_left[i] = s.mentor_left[i] if pending else left
+
+
+FAST_TIES = 2  # settler_month's fast case: at most this many ties (99.6% of rows) ...
+FAST_CANDIDATES = 2  # ... and at most this many candidate gains (P(more) = 2e-4 at the default rates)
+
+
+@rule
+def settler_month_rest(i, key, s, p, m, ctr):
+    """``settler_month`` for the rows it left (``sk_ties_pending``): any number of ties and candidates, each tie
+    and candidate drawn in turn from its block."""
+    if not s.sk_ties_pending[i]:
+        return
+    mentored = s.mentor_left[i] > 0
+    ties = s.sk_ties[i]
+    lost = 0
+    at(ctr, key, i, Slot.SK_LOSS)
+    for _ in range(ties):
+        lost += uniform(ctr) < p.sk_tie_decay
+    # gains: Poisson(sk_gain_max) candidates by inversion of one uniform (the same distribution for everyone),
+    # each kept with the settler's rate / sk_gain_max (the dialect factor is at most 1)
+    gain_max, no_candidate = p.sk_gain_max, p.sk_no_gain_at_max
+    gained = 0
+    at(ctr, key, i, Slot.SK_GAIN)
+    u = uniform(ctr)
+    if u >= no_candidate:
+        rate = ((p.sk_tie_formation_other + p.sk_tie_formation_work * (s.labour[i] == EMPLOYED)
+                 + p.mentor_tie_gain * mentored)
+                * (1 - p.dialect_tie_barrier * (1 - np.float64(s.dialect[i]))))
+        candidates, term, cumulative = 0, no_candidate, no_candidate
+        while u >= cumulative and candidates < MAX_CANDIDATES:
+            candidates += 1
+            term *= gain_max / candidates
+            cumulative += term
+        for _ in range(candidates):
+            gained += uniform(ctr) * gain_max < rate
+    s.sk_ties[i] = ties + gained - lost
+    s.mentor_left[i] -= mentored
+    if mentored and s.mentor_left[i] == 0 and uniform_at(ctr, key, i, Slot.MENTOR_KEPT) < p.mentor_tie_kept:
+        s.sk_ties[i] += 1  # the mentor stays on as an ordinary tie (pending rows are in South Korea)
 
 
 @rule
