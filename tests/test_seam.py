@@ -217,6 +217,15 @@ def test_a_pass_over_the_rows_a_column_lists():
     np.testing.assert_array_equal(engine.rows_where(s.satisfied, s.active_rows), np.flatnonzero(listed))
 
 
+@pytest.mark.parametrize("share", [0.0, 0.004, 0.04, 0.5, 1.0])
+def test_rows_where_lists_the_set_rows_in_order(share):
+    """``rows_where`` (8 rows at a time) lists exactly numpy's ``flatnonzero`` of the first ``rows`` rows, for row
+    counts that are and are not multiples of 8, sparse and dense columns, and set rows past ``rows`` ignored."""
+    flags = np.random.default_rng(8).random(4099) < share
+    for rows in (0, 1, 7, 8, 9, 4000, 4093, 4099):
+        np.testing.assert_array_equal(engine.rows_where(flags, rows), np.flatnonzero(flags[:rows]))
+
+
 def test_streams_differ_between_mechanisms_and_months():
     model = ResettlementModel(n_settlers=10, months=1, rng=1, agent_views=False)
     words = {(m, t): model.stream(t, m).bit_generator.random_raw() for m in ("labour", "money") for t in (0, 1)}

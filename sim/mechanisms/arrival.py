@@ -192,27 +192,47 @@ PACKAGE_PARTS: dict[str, tuple[str, ...]] = {
 
 
 def admit(s: State, p: Any, rng: np.random.Generator, t: int, idx: np.ndarray) -> None:
-    """Rows ``idx`` arrive at month ``t``: entitlements fixed, Hanawon starts, classmates meet."""
+    """Rows ``idx`` arrive at month ``t``: entitlements fixed, Hanawon starts, classmates meet.
+
+    One compiled call (``_admit``) that takes the draws from ``rng`` itself (numba's Generator methods give numpy's
+    numbers in numpy's order): the few settlers who arrive in a month cost one call, not some forty numpy calls.
+    """
+    trauma_mean = inputs.arrival_profile()["trauma"]["mean"]
+    a, b = _admit(engine.state_view(DECLARATION, s), p, idx, rng, package_terms(p, t + p.hanawon_months), trauma_mean)
+    s.add_ties(a, b)
+
+
+@kernel
+def _admit(s, p, idx, rng, terms, trauma_mean):
+    """``admit``'s writes and draws, in order: Hanawon starts; the whole package for those born in the North
+    (children born outside it come with their mothers but are not entitled to it); symptoms at arrival; then
+    each classmate starts Poisson(``hanawon_peer_ties`` / 2) ties to classmates at random, so each ends with about
+    ``hanawon_peer_ties``. Returns the ties' two ends (self-ties are dropped by ``State.add_ties``)."""
     n = idx.size
-    s.status[idx] = IN_SK
-    s.labour[idx] = HANAWON
-    # children born outside the North come with their mothers but are not entitled to the settlement package
-    entitle(s, p, rng, t + p.hanawon_months, idx[s.defector[idx]], tuple(PACKAGE_PARTS))
+    entitled = np.empty(n, dtype=np.int64)
+    k = 0
+    for j in range(n):
+        i = idx[j]
+        s.status[i] = IN_SK
+        s.labour[i] = HANAWON
+        entitled[k] = i
+        k += s.defector[i]
+    _entitle(s, entitled[:k], rng, WHOLE_PACKAGE, terms)
     depression = rng.normal(p.depression_base, p.symptom_sd, n)
     ptsd_noise = rng.standard_normal(n)  # as rng.normal(mean by trauma, symptom_sd): the same draws
     u_depression, u_ptsd = rng.random(n), rng.random(n)
-    trauma_mean = inputs.arrival_profile()["trauma"]["mean"]
-    _health_at_arrival(engine.state_view(DECLARATION, s), p, idx, (depression, ptsd_noise, u_depression, u_ptsd),
-                       trauma_mean)
-    _classmate_ties(s, p, rng, idx)
+    _health_at_arrival(s, p, idx, (depression, ptsd_noise, u_depression, u_ptsd), trauma_mean)
+    if n < 2:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    a = np.repeat(idx, rng.poisson(p.hanawon_peer_ties / 2, n))
+    return a, idx[rng.integers(0, n, a.size)]
 
 
 @kernel
 def _health_at_arrival(s, p, idx, draws, trauma_mean):
     """Symptoms at arrival of rows ``idx`` from the month's ``draws`` (depression, PTSD noise, and the uniforms of
-    the two lifetime episodes), in one pass (was a dozen numpy calls for a few rows). PTSD's mean scales with
-    trauma, in float32 as the trauma column is; states in [0, 1]; a lifetime episode if the current state is above
-    its threshold or by the lifetime share."""
+    the two lifetime episodes). PTSD's mean scales with trauma, in float32 as the trauma column is; states in
+    [0, 1]; a lifetime episode if the current state is above its threshold or by the lifetime share."""
     depression, ptsd_noise, u_depression, u_ptsd = draws
     for k in range(idx.size):
         i = idx[k]
@@ -230,47 +250,72 @@ def entitle(s: State, p: Any, rng: np.random.Generator, start: int, idx: np.ndar
     ``start``: the month the package runs from (Hanawon exit for arrivals). Parts are set in a fixed order, so
     the random draws of coverage shares come in the same order whatever else is set.
     """
+    unknown = set(parts) - set(PACKAGE_PARTS)
+    if unknown:
+        raise ValueError(f"unknown package parts {sorted(unknown)} (expected some of {list(PACKAGE_PARTS)})")
+    _entitle(engine.state_view(DECLARATION, s), idx, rng, tuple(part in parts for part in PACKAGE_PARTS),
+             package_terms(p, start))
+
+
+WHOLE_PACKAGE = (True,) * len(PACKAGE_PARTS)  # an arrival's parts: all of them
+
+
+def package_terms(p: Any, start: int) -> tuple[float | int, ...]:
+    """What ``_entitle`` sets, from the levers in ``p`` and the month ``start`` the package runs from: amounts (10k
+    KRW), end months, coverage shares, as Python numbers (so the arithmetic and the casts into the columns are
+    those numpy made when it set the columns itself)."""
+    grant = p.cash_grant_million_krw * MILLION_KRW
+    subsidy_share = min(1.0, p.housing_subsidy_million_krw / p.housing_subsidy_full_million_krw)
+    return (grant, grant * (1 - p.cash_grant_upfront_share) / p.cash_grant_instalment_months,
+            p.employment_incentive_million_krw_per_year * MILLION_KRW / MONTHS_PER_YEAR,
+            start + p.employment_incentive_years * MONTHS_PER_YEAR, p.employment_incentive_min_tenure_months,
+            p.matched_savings_max_million_krw_per_month * MILLION_KRW, start + p.matched_savings_years * MONTHS_PER_YEAR,
+            start + round(p.protection_period_years * MONTHS_PER_YEAR), start + p.medical_cover_months,
+            p.training_stipend_million_krw_per_month * MILLION_KRW, p.vocational_training_coverage,
+            p.vocational_training_coverage * p.training_job_search_help,
+            p.mentorship_coverage, p.mentorship_months, start, p.dialect_course_coverage, p.dialect_course_gain,
+            p.rent_private_10k_krw - (p.rent_private_10k_krw - p.rent_public_10k_krw) * subsidy_share)
+
+
+@kernel
+def _entitle(s, idx, rng, parts, terms):
+    """``entitle``'s writes and draws, part by part in ``PACKAGE_PARTS``'s order (``parts``: a bool for each)."""
+    (grant, instalment, incentive, incentive_until, incentive_min_tenure, match_max, savings_until, protection_until,
+     medical_until, stipend, training_coverage, search_help_coverage, mentorship_coverage, mentorship_months, start,
+     dialect_coverage, dialect_gain, rent) = terms
+    grant_part, incentive_part, savings_part, protection_part, medical_part, training_part, mentor_part, \
+        dialect_part, rent_part = parts
     n = idx.size
-    if "grant" in parts:
-        grant = p.cash_grant_million_krw * MILLION_KRW
-        s.grant_left[idx] = grant
-        s.grant_instalment[idx] = grant * (1 - p.cash_grant_upfront_share) / p.cash_grant_instalment_months
-    if "incentive" in parts:
-        s.incentive_per_month[idx] = p.employment_incentive_million_krw_per_year * MILLION_KRW / MONTHS_PER_YEAR
-        s.incentive_until[idx] = start + p.employment_incentive_years * MONTHS_PER_YEAR
-        s.incentive_min_tenure[idx] = p.employment_incentive_min_tenure_months
-    if "savings" in parts:
-        s.savings_match_max[idx] = p.matched_savings_max_million_krw_per_month * MILLION_KRW
-        s.savings_until[idx] = start + p.matched_savings_years * MONTHS_PER_YEAR
-    if "protection" in parts:
-        s.protection_until[idx] = start + round(p.protection_period_years * MONTHS_PER_YEAR)
-    if "medical" in parts:
-        s.medical_until[idx] = start + p.medical_cover_months
-    if "training" in parts:
-        s.stipend[idx] = p.training_stipend_million_krw_per_month * MILLION_KRW
-        u = rng.random(n)  # one draw: the courses with job-search help are a share of those offered
-        s.training_offered[idx] = u < p.vocational_training_coverage
-        s.training_search_help[idx] = u < p.vocational_training_coverage * p.training_job_search_help
-    if "mentor" in parts:
-        in_hanawon = s.labour[idx] == HANAWON  # the mentor is counted from arrival, so from Hanawon's end for those in it
-        months = p.mentorship_months + np.where(in_hanawon, start - s.arrival_month[idx], 0)
-        s.mentor_left[idx] = np.where(rng.random(n) < p.mentorship_coverage, months, 0)
-    if "dialect" in parts:
-        course = rng.random(n) < p.dialect_course_coverage
-        s.dialect[idx] = np.where(course, np.minimum(1.0, s.dialect[idx] + p.dialect_course_gain), s.dialect[idx])
-    if "rent" in parts:
-        subsidy_share = min(1.0, p.housing_subsidy_million_krw / p.housing_subsidy_full_million_krw)
-        s.rent[idx] = p.rent_private_10k_krw - (p.rent_private_10k_krw - p.rent_public_10k_krw) * subsidy_share
-
-
-def _classmate_ties(s: State, p: Any, rng: np.random.Generator, idx: np.ndarray) -> None:
-    if idx.size < 2:
-        return
-    # each classmate starts ties with mean hanawon_peer_ties / 2, so each ends with about hanawon_peer_ties
-    k = rng.poisson(p.hanawon_peer_ties / 2, idx.size)
-    a = np.repeat(idx, k)
-    b = idx[rng.integers(0, idx.size, a.size)]
-    s.add_ties(a, b)
+    offer = rng.random(n) if training_part else np.empty(0)  # one draw: courses with job-search help are a share
+    mentor = rng.random(n) if mentor_part else np.empty(0)
+    course = rng.random(n) if dialect_part else np.empty(0)
+    for k in range(n):
+        i = idx[k]
+        if grant_part:
+            s.grant_left[i] = grant
+            s.grant_instalment[i] = instalment
+        if incentive_part:
+            s.incentive_per_month[i] = incentive
+            s.incentive_until[i] = incentive_until
+            s.incentive_min_tenure[i] = incentive_min_tenure
+        if savings_part:
+            s.savings_match_max[i] = match_max
+            s.savings_until[i] = savings_until
+        if protection_part:
+            s.protection_until[i] = protection_until
+        if medical_part:
+            s.medical_until[i] = medical_until
+        if training_part:
+            s.stipend[i] = stipend
+            s.training_offered[i] = offer[k] < training_coverage
+            s.training_search_help[i] = offer[k] < search_help_coverage
+        if mentor_part:  # the mentor is counted from arrival, so from Hanawon's end for those in it
+            months = mentorship_months + (start - s.arrival_month[i] if s.labour[i] == HANAWON else 0)
+            s.mentor_left[i] = months if mentor[k] < mentorship_coverage else 0
+        if dialect_part and course[k] < dialect_coverage:  # in float32, as the column (numpy's weak Python float)
+            s.dialect[i] = min(np.float32(1.0), s.dialect[i] + np.float32(dialect_gain))
+        if rent_part:
+            s.rent[i] = rent
 
 
 def settle(s: State, p: Any, rng: np.random.Generator, idx: np.ndarray) -> None:

@@ -28,6 +28,7 @@ import numpy as np
 from sim import engine
 from sim.codes import HANAWON, IN_SK, MONTHS_PER_YEAR, NEVER, UNEMPLOYED
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, policy, rule
+from sim.engine import rows_where
 from sim.jit import kernel
 from sim.kernel_random import at, below, counter, uniform, uniform_of
 
@@ -227,13 +228,8 @@ ALLOCATION_ROW = 2**31 - 1
 def _allocate(key, slots, asking, counselling_left, course_months):
     """Free slots rounded stochastically (unbiased for small samples); a uniformly random subset of the demand
     (the rows ``asking``, in row order) starts."""
-    n_rows = asking.size
-    demand = np.empty(n_rows, dtype=np.int64)
-    n_demand = 0
-    for i in range(n_rows):
-        if asking[i]:
-            demand[n_demand] = i
-            n_demand += 1
+    demand = rows_where(asking, asking.size)  # a new array: its rows are swapped below
+    n_demand = demand.size
     ctr = counter()
     at(ctr, key, ALLOCATION_ROW, Slot.CAPACITY)  # the month's allocation draws: a row id no settler has
     free = int(np.floor(slots + uniform(ctr))) if slots > 0 else 0
