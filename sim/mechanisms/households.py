@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 
 # kinds of household event a settler draws in a month
 NO_EVENT, FORM_PARTNERSHIP, SEPARATE, GIVE_BIRTH, LEAVE_HOME = range(5)
+EVENT_KINDS = LEAVE_HOME + 1  # codes of household_event, NO_EVENT included
 FERTILE_AGES = (20, 45)  # years: ages at which partnered women may give birth (assumption: Korean births by age)
 PARTNER_MIN_AGE = 20  # years: single settlers from this age may form a partnership (assumption)
 MOTHER_MIN_AGE_GAP = 18  # years: a mother is at least this much older than her child (assumption)
@@ -362,36 +363,60 @@ def join_relatives(s: State, p: Any, rng: np.random.Generator, t: int) -> None:
 
 
 def apply_events(s: State, p: Any, rng: np.random.Generator, t: int, events: np.ndarray) -> None:
-    """Apply this month's events in a fixed order: births, separations, leaving home, then partnerships."""
-    kind = s.household_event[events]
-    give_birth(s, p, rng, t, events[kind == GIVE_BIRTH])
-    for i in events[kind == SEPARATE]:
-        separate(s, int(i))
-    move_out(s, events[kind == LEAVE_HOME])
-    form_partnerships(s, p, rng, events[kind == FORM_PARTNERSHIP])
+    """Apply this month's events in a fixed order: births, separations, leaving home, then partnerships.
+
+    The newborns' rows are handed out first (``free_rows`` may grow the state); the rest is one compiled call
+    (``_apply_events``) that takes its draws from ``rng`` itself: numba's Generator methods give numpy's numbers in
+    numpy's order, and a month's few events cost one call instead of some forty numpy calls on a few rows each.
+    """
+    born = free_rows(s, int(np.count_nonzero(s.household_event[events] == GIVE_BIRTH)))
+    _apply_events(engine.state_view(DECLARATION, s), p, rng, t, events, born, s.active_rows)
 
 
-def give_birth(s: State, p: Any, rng: np.random.Generator, t: int, mothers: np.ndarray) -> None:
-    """A child born in the South joins each mother's household."""
-    rows = free_rows(s, mothers.size)
-    mothers = mothers[:rows.size]
-    if not rows.size:
+@kernel
+def _apply_events(s, p, rng, t, events, born, rows):
+    """``apply_events`` on the state view ``s`` (rows ``0 .. rows - 1`` active; ``born``: the newborns' rows)."""
+    n = events.size
+    by_kind = np.empty((EVENT_KINDS, n), dtype=np.int64)  # each kind's events, in event order
+    counts = np.zeros(EVENT_KINDS, dtype=np.int64)
+    for i in events:
+        kind = s.household_event[i]
+        by_kind[kind, counts[kind]] = i
+        counts[kind] += 1
+    _give_birth(s, p, rng, t, by_kind[GIVE_BIRTH, :born.size], born)
+    for i in by_kind[SEPARATE, :counts[SEPARATE]]:
+        _separate(s, i, rows)
+    for i in by_kind[LEAVE_HOME, :counts[LEAVE_HOME]]:
+        _move_out(s, i)
+    _form_partnerships(s, p, rng, by_kind[FORM_PARTNERSHIP, :counts[FORM_PARTNERSHIP]], rows)
+
+
+@kernel
+def _give_birth(s, p, rng, t, mothers, born):
+    """A child born in the South joins each mother's household (rows ``born``, one per mother)."""
+    n = born.size
+    if n == 0:
         return
-    s.status[rows] = IN_SK
-    s.labour[rows] = INACTIVE
-    s.arrival_month[rows] = t
-    s.birth_month[rows] = t
-    s.female[rows] = rng.random(rows.size) < FEMALE_SHARE_AT_BIRTH
-    s.defector[rows] = False
-    s.dialect[rows] = 1.0  # grows up speaking Southern Korean
-    s.education[rows] = SCHOOLED_IN_THE_SOUTH
-    s.trauma[rows] = 0.0
-    s.health_limit[rows] = False
-    s.productivity[rows] = rng.normal(0.0, p.wage_sd_log, rows.size)
-    s.satisfaction_propensity[rows] = rng.logistic(0.0, p.satisfaction_propensity_scale, rows.size)
-    s.trust[rows] = p.trust_initial
-    s.household_head[rows] = s.household_head[mothers]
-    s.relation[rows] = CHILD
+    female = rng.random(n) < FEMALE_SHARE_AT_BIRTH
+    productivity = rng.normal(0.0, p.wage_sd_log, n)
+    propensity = rng.logistic(0.0, p.satisfaction_propensity_scale, n)
+    for k in range(n):
+        i = born[k]
+        s.status[i] = IN_SK
+        s.labour[i] = INACTIVE
+        s.arrival_month[i] = t
+        s.birth_month[i] = t
+        s.female[i] = female[k]
+        s.defector[i] = False
+        s.dialect[i] = 1.0  # grows up speaking Southern Korean
+        s.education[i] = SCHOOLED_IN_THE_SOUTH
+        s.trauma[i] = 0.0
+        s.health_limit[i] = False
+        s.productivity[i] = productivity[k]
+        s.satisfaction_propensity[i] = propensity[k]
+        s.trust[i] = p.trust_initial
+        s.household_head[i] = s.household_head[mothers[k]]
+        s.relation[i] = CHILD
 
 
 SCHOOLED_IN_THE_SOUTH = EDUCATION_NAMES.index("secondary")  # assumption: a child born here finishes secondary school
@@ -400,14 +425,19 @@ FEMALE_SHARE_AT_BIRTH = 100 / 205  # Statistics Korea: about 105 boys per 100 gi
 
 def separate(s: State, i: int) -> None:
     """Settler ``i``'s partnership ends: an outside partner leaves; a settler partner (the man) leaves alone."""
-    j = s.partner[i]
+    _separate(engine.state_view(DECLARATION, s), i, s.active_rows)
+
+
+@kernel
+def _separate(s, i, rows):
+    """``separate`` on the state view ``s`` (rows ``0 .. rows - 1`` active)."""
+    j = np.int64(s.partner[i])
     if j == NO_ROW:
         s.outside_partner[s.household_head[i]] = False
         return
-    woman, man = (i, j) if s.female[i] else (j, i)
-    h = s.household_head[woman]
-    if h == man:  # the woman keeps the household
-        _move_members(s.household_head[:s.active_rows], np.array([man]), np.array([woman]))
+    woman, man = (np.int64(i), j) if s.female[i] else (j, np.int64(i))
+    if s.household_head[woman] == man:  # the woman keeps the household
+        _move_members(s.household_head[:rows], np.full(1, man), np.full(1, woman))
         s.relation[woman] = HEAD
         s.cash[woman], s.cash[man] = s.cash[man], 0.0
         s.debt[woman], s.debt[man] = s.debt[man], 0.0
@@ -417,44 +447,63 @@ def separate(s: State, i: int) -> None:
     s.partner[man] = NO_ROW
 
 
-def move_out(s: State, i: int | np.ndarray) -> None:
-    """Adult child(ren) ``i`` set up households of their own (with nothing of the household's money)."""
+@kernel
+def _move_out(s, i):
+    """Adult child ``i`` sets up a household of their own (with nothing of the household's money)."""
     s.household_head[i] = i
     s.relation[i] = HEAD
 
 
-def form_partnerships(s: State, p: Any, rng: np.random.Generator, seekers: np.ndarray) -> None:
-    """Seekers pair with a seeking settler of the other sex at ``settler_partner_share``, else with an outside partner."""
-    if not seekers.size:
+@kernel
+def _form_partnerships(s, p, rng, seekers, rows):
+    """Seekers pair with a seeking settler of the other sex at ``settler_partner_share``, else with an outside
+    partner; the men are paired in random order."""
+    n = seekers.size
+    if n == 0:
         return
-    with_settler = rng.random(seekers.size) < p.settler_partner_share
+    with_settler = rng.random(n) < p.settler_partner_share
     women = seekers[with_settler & s.female[seekers]]
     men = seekers[with_settler & ~s.female[seekers]]
     men = men[rng.permutation(men.size)]
     pairs = min(women.size, men.size)
-    couple(s, women[:pairs], men[:pairs])
-    outside = np.concatenate([seekers[~with_settler], women[pairs:], men[pairs:]])
-    move_out(s, outside[s.relation[outside] != HEAD])
-    s.outside_partner[outside] = True
+    _couple(s, women[:pairs], men[:pairs], rows)
+    outside = np.concatenate((seekers[~with_settler], women[pairs:], men[pairs:]))
+    for i in outside:
+        if s.relation[i] != HEAD:
+            _move_out(s, i)
+        s.outside_partner[i] = True
 
 
 def couple(s: State, women: np.ndarray, men: np.ndarray) -> None:
     """Pairs of settlers form partnerships; each woman's household takes in the man's (a woman who is not a head
     moves out first, so the couple sets up a household of its own). One pass over the rows for all pairs."""
-    if not women.size:
+    _couple(engine.state_view(DECLARATION, s), women, men, s.active_rows)
+
+
+@kernel
+def _couple(s, women, men, rows):
+    """``couple`` on the state view ``s`` (rows ``0 .. rows - 1`` active)."""
+    if women.size == 0:
         return
-    move_out(s, women[s.relation[women] != HEAD])
-    heads = s.relation[men] == HEAD
+    for w in women:
+        if s.relation[w] != HEAD:
+            _move_out(s, w)
+    heads = np.empty(men.size, dtype=np.bool_)
+    for k in range(men.size):
+        heads[k] = s.relation[men[k]] == HEAD
     if heads.any():  # the men's households join the women's
-        _move_members(s.household_head[:s.active_rows], men[heads], women[heads])
-        s.cash[women[heads]] += s.cash[men[heads]]
-        s.debt[women[heads]] += s.debt[men[heads]]
-        s.cash[men[heads]] = 0.0
-        s.debt[men[heads]] = 0.0
-    s.household_head[men] = women
-    s.relation[men] = PARTNER
-    s.partner[women] = men
-    s.partner[men] = women
+        _move_members(s.household_head[:rows], men[heads], women[heads])
+        for k in range(men.size):
+            if heads[k]:
+                s.cash[women[k]] += s.cash[men[k]]
+                s.debt[women[k]] += s.debt[men[k]]
+                s.cash[men[k]] = 0.0
+                s.debt[men[k]] = 0.0
+    for k in range(men.size):
+        s.household_head[men[k]] = women[k]
+        s.relation[men[k]] = PARTNER
+        s.partner[women[k]] = men[k]
+        s.partner[men[k]] = women[k]
 
 
 @kernel
