@@ -187,63 +187,46 @@ def draw_background(state: Any, idx: np.ndarray, p: Any, rng: np.random.Generato
     """Draw background traits for rows ``idx`` (arrival months and sex already set; ``state``: a State; ``p``: a
     view with this module's parameters and those it uses); ages at arrival from the profile unless given (months).
 
-    One compiled call (``_draw_background``) that takes the draws from ``rng`` itself: numba's Generator methods
-    give numpy's numbers in numpy's order, and the few relatives who arrive each month then cost one call, not
-    some twenty numpy calls on a few rows each.
+    The draws are numpy's (``background_draws``); the writes are one compiled call (``write_background``), not a
+    dozen numpy assignments, for the few relatives who arrive each month.
     """
+    write_background(state.arrays(BACKGROUND_COLUMNS), idx, *background_draws(idx.size, p, rng, age_months),
+                     p.trust_initial)
+
+
+def background_draws(n: int, p: Any, rng: np.random.Generator,
+                     age_months: np.ndarray | None = None) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """Ages at arrival (months; drawn from the profile unless given) and the background traits of ``n`` arrivals,
+    in this order: health limit, trauma and dialect (beta), productivity (normal), satisfaction propensity
+    (logistic), broker debt (a share owe an exponential amount), then education and occupation in the North (drawn
+    last, so the draws above are unchanged; independent of sex and age: arrival_profile.csv gives them for all
+    arrivals only)."""
     prof = inputs.arrival_profile()
-    numbers = (prof["health_limit"]["share"], *_beta_shape(prof["trauma"]), *_beta_shape(prof["dialect"]),
-               p.wage_sd_log, p.satisfaction_propensity_scale, p.broker_debt_share,
-               p.broker_debt_mean_million_krw * MILLION_KRW, p.trust_initial)
-    ages = NO_AGES if age_months is None else age_months.astype(np.int64, copy=False)
-    _draw_background(state.arrays(BACKGROUND_COLUMNS), idx, rng, ages, numbers, _kernel_tables())
+    if age_months is None:
+        age_months = draw_ages(n, rng)
+    limited = rng.random(n) < prof["health_limit"]["share"]
+    trauma = _beta(rng, prof["trauma"]["mean"], prof["trauma"]["concentration"], n)
+    dialect = _beta(rng, prof["dialect"]["mean"], prof["dialect"]["concentration"], n)
+    productivity = rng.normal(0.0, p.wage_sd_log, n)
+    propensity = rng.logistic(0.0, p.satisfaction_propensity_scale, n)
+    has_debt = rng.random(n) < p.broker_debt_share
+    debt = np.where(has_debt, rng.exponential(p.broker_debt_mean_million_krw * MILLION_KRW, n), 0.0)
+    tables = _profile_tables()
+    education, occupation = (by_cdf(rng, tables[trait], n) for trait in ("education", "north_occupation"))
+    return age_months, (limited, trauma, dialect, productivity, propensity, debt, education, occupation)
 
 
 BACKGROUND_COLUMNS = ("birth_month", "arrival_month", "health_limit", "trauma", "dialect", "productivity",
                       "satisfaction_propensity", "debt", "trust", "education", "north_occupation")
-NO_AGES = np.empty(0, dtype=np.int64)  # draw_background's ages when none are given: drawn from the profile
-
-
-def _beta_shape(trait: dict[str, float]) -> tuple[float, float]:
-    """The beta distribution's two shapes from a profile trait's mean and concentration."""
-    return trait["mean"] * trait["concentration"], (1 - trait["mean"]) * trait["concentration"]
-
-
-@cache
-def _kernel_tables() -> tuple[np.ndarray, ...]:
-    """``_profile_tables`` in the order ``_draw_background`` takes them."""
-    t = _profile_tables()
-    return t["age_at_arrival"], t["age_low_months"], t["age_high_months"], t["education"], t["north_occupation"]
 
 
 @kernel
-def _draw_background(columns, idx, rng, age_months, numbers, tables):
-    """``draw_background``'s draws and writes, in numpy's order: ages (when ``age_months`` is empty: a band by its
-    cumulative share, then uniform within it), health limit, trauma and dialect (beta), productivity (normal),
-    satisfaction propensity (logistic), broker debt (a share owe an exponential amount), trust, then education
-    and occupation in the North (drawn last, so the draws above are unchanged; independent of sex and age:
-    arrival_profile.csv gives them for all arrivals only)."""
+def write_background(columns, idx, age_months, draws, trust_initial):
+    """Rows ``idx`` take ``background_draws``'s ages and ``draws`` (``columns``: ``BACKGROUND_COLUMNS``)."""
     (birth_month, arrival_month, health_limit, trauma, dialect, productivity, satisfaction_propensity, debt, trust,
      education, north_occupation) = columns
-    (health_share, trauma_a, trauma_b, dialect_a, dialect_b, wage_sd, satisfaction_scale, debt_share, debt_scale,
-     trust_initial) = numbers
-    age_cdf, age_low, age_high, education_cdf, occupation_cdf = tables
-    n = idx.size
-    if age_months.size < n:
-        band = np.searchsorted(age_cdf, rng.random(n), side="right")
-        age_months = np.empty(n, dtype=np.int64)
-        for k in range(n):
-            age_months[k] = rng.integers(age_low[band[k]], age_high[band[k]])
-    limited = rng.random(n) < health_share
-    traumas = rng.beta(trauma_a, trauma_b, n)
-    dialects = rng.beta(dialect_a, dialect_b, n)
-    productivities = rng.normal(0.0, wage_sd, n)
-    propensities = rng.logistic(0.0, satisfaction_scale, n)
-    has_debt = rng.random(n) < debt_share
-    owed = rng.exponential(debt_scale, n)
-    educations = np.searchsorted(education_cdf, rng.random(n), side="right")
-    occupations = np.searchsorted(occupation_cdf, rng.random(n), side="right")
-    for k in range(n):
+    limited, traumas, dialects, productivities, propensities, debts, educations, occupations = draws
+    for k in range(idx.size):
         i = idx[k]
         birth_month[i] = arrival_month[i] - age_months[k]
         health_limit[i] = limited[k]
@@ -251,8 +234,11 @@ def _draw_background(columns, idx, rng, age_months, numbers, tables):
         dialect[i] = dialects[k]
         productivity[i] = productivities[k]
         satisfaction_propensity[i] = propensities[k]
-        debt[i] = owed[k] if has_debt[k] else 0.0
+        debt[i] = debts[k]
         trust[i] = trust_initial
         education[i] = educations[k]
         north_occupation[i] = occupations[k]
 
+
+def _beta(rng: np.random.Generator, mean: float, concentration: float, n: int) -> np.ndarray:
+    return rng.beta(mean * concentration, (1 - mean) * concentration, n)

@@ -194,38 +194,34 @@ PACKAGE_PARTS: dict[str, tuple[str, ...]] = {
 def admit(s: State, p: Any, rng: np.random.Generator, t: int, idx: np.ndarray) -> None:
     """Rows ``idx`` arrive at month ``t``: entitlements fixed, Hanawon starts, classmates meet.
 
-    One compiled call (``_admit``) that takes the draws from ``rng`` itself (numba's Generator methods give numpy's
-    numbers in numpy's order): the few settlers who arrive in a month cost one call, not some forty numpy calls.
+    The draws are numpy's, in this order: the package's coverage shares (``package_draws``), symptoms at arrival,
+    then each classmate's Poisson(``hanawon_peer_ties`` / 2) ties to classmates at random, so each ends with about
+    ``hanawon_peer_ties``. The writes are one compiled call (``_admit``), not some forty numpy calls on a few rows.
     """
-    trauma_mean = inputs.arrival_profile()["trauma"]["mean"]
-    a, b = _admit(engine.state_view(DECLARATION, s), p, idx, rng, package_terms(p, t + p.hanawon_months), trauma_mean)
-    s.add_ties(a, b)
+    n = idx.size
+    # children born outside the North come with their mothers but are not entitled to the settlement package
+    entitled = idx[s.defector[idx]]
+    package = package_draws(rng, entitled.size, WHOLE_PACKAGE)
+    health = (rng.normal(p.depression_base, p.symptom_sd, n),
+              rng.standard_normal(n),  # as rng.normal(mean by trauma, symptom_sd): the same draws
+              rng.random(n), rng.random(n))
+    _admit(engine.state_view(DECLARATION, s), p, idx, entitled, (package, package_terms(p, t + p.hanawon_months)),
+           health, inputs.arrival_profile()["trauma"]["mean"])
+    if n >= 2:
+        a = np.repeat(idx, rng.poisson(p.hanawon_peer_ties / 2, n))
+        s.add_ties(a, idx[rng.integers(0, n, a.size)])
 
 
 @kernel
-def _admit(s, p, idx, rng, terms, trauma_mean):
-    """``admit``'s writes and draws, in order: Hanawon starts; the whole package for those born in the North
-    (children born outside it come with their mothers but are not entitled to it); symptoms at arrival; then
-    each classmate starts Poisson(``hanawon_peer_ties`` / 2) ties to classmates at random, so each ends with about
-    ``hanawon_peer_ties``. Returns the ties' two ends (self-ties are dropped by ``State.add_ties``)."""
-    n = idx.size
-    entitled = np.empty(n, dtype=np.int64)
-    k = 0
-    for j in range(n):
-        i = idx[j]
+def _admit(s, p, idx, entitled, package, health, trauma_mean):
+    """``admit``'s writes: Hanawon starts, the whole package for ``entitled`` (``package``: its draws and terms),
+    symptoms at arrival from the ``health`` draws."""
+    for i in idx:
         s.status[i] = IN_SK
         s.labour[i] = HANAWON
-        entitled[k] = i
-        k += s.defector[i]
-    _entitle(s, entitled[:k], rng, WHOLE_PACKAGE, terms)
-    depression = rng.normal(p.depression_base, p.symptom_sd, n)
-    ptsd_noise = rng.standard_normal(n)  # as rng.normal(mean by trauma, symptom_sd): the same draws
-    u_depression, u_ptsd = rng.random(n), rng.random(n)
-    _health_at_arrival(s, p, idx, (depression, ptsd_noise, u_depression, u_ptsd), trauma_mean)
-    if n < 2:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    a = np.repeat(idx, rng.poisson(p.hanawon_peer_ties / 2, n))
-    return a, idx[rng.integers(0, n, a.size)]
+    draws, terms = package
+    _entitle(s, entitled, WHOLE_PACKAGE, terms, draws)
+    _health_at_arrival(s, p, idx, health, trauma_mean)
 
 
 @kernel
@@ -253,11 +249,22 @@ def entitle(s: State, p: Any, rng: np.random.Generator, start: int, idx: np.ndar
     unknown = set(parts) - set(PACKAGE_PARTS)
     if unknown:
         raise ValueError(f"unknown package parts {sorted(unknown)} (expected some of {list(PACKAGE_PARTS)})")
-    _entitle(engine.state_view(DECLARATION, s), idx, rng, tuple(part in parts for part in PACKAGE_PARTS),
-             package_terms(p, start))
+    chosen = tuple(part in parts for part in PACKAGE_PARTS)
+    _entitle(engine.state_view(DECLARATION, s), idx, chosen, package_terms(p, start),
+             package_draws(rng, idx.size, chosen))
+
+
+def package_draws(rng: np.random.Generator, n: int, chosen: tuple[bool, ...]) -> tuple[np.ndarray, ...]:
+    """The uniforms of the coverage shares of ``n`` settlers, in ``PACKAGE_PARTS``'s order, for the ``chosen`` parts
+    (a bool for each) that have one: training (one draw: courses with job-search help are a share of those
+    offered), mentor, dialect course; empty for a part not chosen."""
+    return tuple(rng.random(n) if chosen[PART_INDEX[part]] else NO_UNIFORMS for part in DRAWN_PARTS)
 
 
 WHOLE_PACKAGE = (True,) * len(PACKAGE_PARTS)  # an arrival's parts: all of them
+PART_INDEX = {part: k for k, part in enumerate(PACKAGE_PARTS)}
+DRAWN_PARTS = ("training", "mentor", "dialect")  # the parts with a coverage share, in PACKAGE_PARTS's order
+NO_UNIFORMS = np.empty(0)  # the draws of a part not set
 
 
 def package_terms(p: Any, start: int) -> tuple[float | int, ...]:
@@ -278,17 +285,16 @@ def package_terms(p: Any, start: int) -> tuple[float | int, ...]:
 
 
 @kernel
-def _entitle(s, idx, rng, parts, terms):
-    """``entitle``'s writes and draws, part by part in ``PACKAGE_PARTS``'s order (``parts``: a bool for each)."""
+def _entitle(s, idx, parts, terms, draws):
+    """``entitle``'s writes, part by part in ``PACKAGE_PARTS``'s order (``parts``: a bool for each; ``draws``:
+    ``package_draws``)."""
     (grant, instalment, incentive, incentive_until, incentive_min_tenure, match_max, savings_until, protection_until,
      medical_until, stipend, training_coverage, search_help_coverage, mentorship_coverage, mentorship_months, start,
      dialect_coverage, dialect_gain, rent) = terms
     grant_part, incentive_part, savings_part, protection_part, medical_part, training_part, mentor_part, \
         dialect_part, rent_part = parts
+    offer, mentor, course = draws
     n = idx.size
-    offer = rng.random(n) if training_part else np.empty(0)  # one draw: courses with job-search help are a share
-    mentor = rng.random(n) if mentor_part else np.empty(0)
-    course = rng.random(n) if dialect_part else np.empty(0)
     for k in range(n):
         i = idx[k]
         if grant_part:

@@ -61,6 +61,7 @@ from sim.declare import OWN_ROW, Column, Mechanism, Slots, behaviour, rule
 from sim.jit import kernel
 from sim.kernel_random import uniform_of
 from sim.mechanisms.exits import leave
+from sim.population import background_draws, female_share_of_arrivals, write_background
 
 if TYPE_CHECKING:
     from sim.clock import Clock
@@ -349,32 +350,58 @@ def join_relatives(s: State, p: Any, rng: np.random.Generator, t: int) -> None:
     sponsors = sponsors[s.status[sponsors] == IN_SK]
     if not sponsors.size:
         return
-    rows = free_rows(s, sponsors.size)
-    sponsors = sponsors[:rows.size]
-    from sim import population
+    rows = free_rows(s, sponsors.size)  # before the view: it may grow the state
+    female = rng.random(rows.size) < female_share_of_arrivals()
+    ages, draws = background_draws(rows.size, p, rng)
+    _relatives_arrive(engine.state_view(DECLARATION, s), rows, sponsors[:rows.size], t, female, ages, draws,
+                      p.trust_initial)
 
-    s.arrival_month[rows] = t  # the arrival mechanism admits them to Hanawon this month
-    s.female[rows] = rng.random(rows.size) < population.female_share_of_arrivals()
-    s.defector[rows] = True
-    population.draw_background(s, rows, p, rng)
-    s.debt[rows] = 0.0  # what bringing them cost is the sponsor's debt (sim.mechanisms.family)
-    s.household_head[rows] = s.household_head[sponsors]
-    s.relation[rows] = np.where(t - s.birth_month[rows] >= 12 * ELDER_AGE, PARENT, CHILD)
+
+@kernel
+def _relatives_arrive(s, rows, sponsors, t, female, ages, draws, trust_initial):
+    """Relatives arrive in rows ``rows``, one for each of ``sponsors``, with their sex, and the ages and background
+    of ``sim.population.background_draws``, in the sponsor's household (one call for the month's writes)."""
+    for k in range(rows.size):
+        i = rows[k]
+        s.arrival_month[i] = t  # the arrival mechanism admits them to Hanawon this month
+        s.female[i] = female[k]
+        s.defector[i] = True
+    write_background((s.birth_month, s.arrival_month, s.health_limit, s.trauma, s.dialect, s.productivity,
+                      s.satisfaction_propensity, s.debt, s.trust, s.education, s.north_occupation),
+                     rows, ages, draws, trust_initial)
+    for k in range(rows.size):
+        i = rows[k]
+        s.debt[i] = 0.0  # what bringing them cost is the sponsor's debt (sim.mechanisms.family)
+        s.household_head[i] = s.household_head[sponsors[k]]
+        s.relation[i] = PARENT if t - s.birth_month[i] >= 12 * ELDER_AGE else CHILD
 
 
 def apply_events(s: State, p: Any, rng: np.random.Generator, t: int, events: np.ndarray) -> None:
     """Apply this month's events in a fixed order: births, separations, leaving home, then partnerships.
 
-    The newborns' rows are handed out first (``free_rows`` may grow the state); the rest is one compiled call
-    (``_apply_events``) that takes its draws from ``rng`` itself: numba's Generator methods give numpy's numbers in
-    numpy's order, and a month's few events cost one call instead of some forty numpy calls on a few rows each.
+    The newborns' rows are handed out first (``free_rows`` may grow the state) and the month's draws are numpy's,
+    in that order: the newborns' sex, productivity and satisfaction propensity, then for the partnership seekers
+    whether they pair with a settler, and the order in which the men are paired. The rest is one compiled call
+    (``_apply_events``), not some forty numpy calls on a few rows each.
     """
-    born = free_rows(s, int(np.count_nonzero(s.household_event[events] == GIVE_BIRTH)))
-    _apply_events(engine.state_view(DECLARATION, s), p, rng, t, events, born, s.active_rows)
+    kind = s.household_event[events]
+    born = free_rows(s, int(np.count_nonzero(kind == GIVE_BIRTH)))
+    n = born.size
+    births = (rng.random(n) < FEMALE_SHARE_AT_BIRTH, rng.normal(0.0, p.wage_sd_log, n),
+              rng.logistic(0.0, p.satisfaction_propensity_scale, n)) if n else NO_DRAWS
+    seekers = events[kind == FORM_PARTNERSHIP]
+    with_settler = rng.random(seekers.size) < p.settler_partner_share if seekers.size else NO_FLAGS
+    order = rng.permutation(np.count_nonzero(with_settler & ~s.female[seekers])) if seekers.size else NO_ROWS
+    _apply_events(engine.state_view(DECLARATION, s), p, t, events, born, births, (with_settler, order),
+                  s.active_rows)
+
+
+NO_ROWS, NO_FLAGS = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.bool_)
+NO_DRAWS = (NO_FLAGS, np.empty(0), np.empty(0))  # no births: no draws
 
 
 @kernel
-def _apply_events(s, p, rng, t, events, born, rows):
+def _apply_events(s, p, t, events, born, births, partnering, rows):
     """``apply_events`` on the state view ``s`` (rows ``0 .. rows - 1`` active; ``born``: the newborns' rows)."""
     n = events.size
     by_kind = np.empty((EVENT_KINDS, n), dtype=np.int64)  # each kind's events, in event order
@@ -383,24 +410,20 @@ def _apply_events(s, p, rng, t, events, born, rows):
         kind = s.household_event[i]
         by_kind[kind, counts[kind]] = i
         counts[kind] += 1
-    _give_birth(s, p, rng, t, by_kind[GIVE_BIRTH, :born.size], born)
+    _give_birth(s, p, t, by_kind[GIVE_BIRTH, :born.size], born, births)
     for i in by_kind[SEPARATE, :counts[SEPARATE]]:
         _separate(s, i, rows)
     for i in by_kind[LEAVE_HOME, :counts[LEAVE_HOME]]:
         _move_out(s, i)
-    _form_partnerships(s, p, rng, by_kind[FORM_PARTNERSHIP, :counts[FORM_PARTNERSHIP]], rows)
+    _form_partnerships(s, by_kind[FORM_PARTNERSHIP, :counts[FORM_PARTNERSHIP]], partnering, rows)
 
 
 @kernel
-def _give_birth(s, p, rng, t, mothers, born):
-    """A child born in the South joins each mother's household (rows ``born``, one per mother)."""
-    n = born.size
-    if n == 0:
-        return
-    female = rng.random(n) < FEMALE_SHARE_AT_BIRTH
-    productivity = rng.normal(0.0, p.wage_sd_log, n)
-    propensity = rng.logistic(0.0, p.satisfaction_propensity_scale, n)
-    for k in range(n):
+def _give_birth(s, p, t, mothers, born, births):
+    """A child born in the South joins each mother's household (rows ``born``, one per mother; ``births``: their
+    sex, productivity and satisfaction propensity)."""
+    female, productivity, propensity = births
+    for k in range(born.size):
         i = born[k]
         s.status[i] = IN_SK
         s.labour[i] = INACTIVE
@@ -455,16 +478,14 @@ def _move_out(s, i):
 
 
 @kernel
-def _form_partnerships(s, p, rng, seekers, rows):
-    """Seekers pair with a seeking settler of the other sex at ``settler_partner_share``, else with an outside
-    partner; the men are paired in random order."""
-    n = seekers.size
-    if n == 0:
+def _form_partnerships(s, seekers, partnering, rows):
+    """Seekers pair with a seeking settler of the other sex (``partnering``: whether each does, at
+    ``settler_partner_share``, and the random order of the men), else with an outside partner."""
+    if seekers.size == 0:
         return
-    with_settler = rng.random(n) < p.settler_partner_share
+    with_settler, order = partnering
     women = seekers[with_settler & s.female[seekers]]
-    men = seekers[with_settler & ~s.female[seekers]]
-    men = men[rng.permutation(men.size)]
+    men = seekers[with_settler & ~s.female[seekers]][order]
     pairs = min(women.size, men.size)
     _couple(s, women[:pairs], men[:pairs], rows)
     outside = np.concatenate((seekers[~with_settler], women[pairs:], men[pairs:]))
