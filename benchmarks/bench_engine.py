@@ -88,6 +88,9 @@ def run() -> list[dict]:
          "unit": "settler-months/s", "target": STEPPING_FLOOR, "better": "higher"},
         {"benchmark": "engine", "measure": "throughput (stepping, wall)", "value": N * MONTHS / step_wall,
          "unit": "settler-months/s", "better": "higher"},
+        # shown beside the median (which the floor is checked on): how far the machine's other jobs moved the runs
+        {"benchmark": "engine", "measure": f"throughput (stepping, CPU, best of {RUNS})",
+         "value": N * MONTHS / min(r[2] for r in runs), "unit": "settler-months/s", "better": "higher"},
         {"benchmark": "engine", "measure": f"peak traced memory, {N} settlers x 12 months", "value": memory,
          "unit": "MB", "better": "lower"},
         {"benchmark": "engine", "measure": "peak traced memory per settler", "value": memory * 1e6 / N,
