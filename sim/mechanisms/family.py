@@ -102,12 +102,14 @@ DECLARATION = Mechanism(
         Column("remitted", np.float32, 0.0, "10k KRW paid this month for transfers to the North, fees included"),
         Column("family_payment", np.bool_, False,
                "bool: drew a transfer or a broker's payment this month, to be paid if cash allows (scratch)"),
+        Column("family_undrawn", np.bool_, False,
+               "bool: in South Korea, born in the North, relatives not drawn yet: draw_family's rows (scratch)"),
     ),
     reads=("status", "defector", "labour", "birth_month", "income", "cash", "debt", "family_north", "family_worry",
            "household_head",
            "reunion_month", "reunions", "last_remittance", "remitted"),
     writes=("cash", "debt", "family_north", "family_worry", "reunion_month", "reunions", "last_remittance",
-            "remitted", "family_payment"),
+            "remitted", "family_payment", "family_undrawn"),
     params=(
         behaviour("family_north_share", 0.69, "share of arrivals", 0, 1,
                   "BRIEF: unwanted separation from family is the most common trauma (69%); NKDB: 58-66% have "
@@ -166,25 +168,35 @@ Month = collections.namedtuple("Month", ["t", "born_by"])  # model month; latest
 
 
 def month(run: Run, s: State, p: Any, clock: Clock) -> None:
-    """One month of family in the North for every settler in South Korea, in four passes with one key.
+    """One month of family in the North for every settler in South Korea, in five passes with one key.
 
-    The row-local steps (``settler_month``, ``update_worry``) are written without branches, so that their loops
-    run on vector instructions; the first month's relatives (a Poisson by inversion) and the payments out of the
-    household's cash (shared by its members, paid in row order) are scalar passes over the few rows concerned.
+    The row-local steps (``mark_undrawn``, ``settler_month``, ``update_worry``) are written without branches, so
+    that their loops run on vector instructions; the first month's relatives (a Poisson by inversion) and the
+    payments out of the household's cash (shared by its members, paid in row order) are scalar passes over the few
+    rows concerned.
     """
     t = clock.month
     m = Month(t, t - 12 * p.school_leaving_age)
-    key = run.each(draw_family, s, p, m)
+    key = run.each(mark_undrawn, s, p, m)
+    run.each(draw_family, s, p, m, key=key, where="family_undrawn")
     run.each(settler_month, s, p, m, key=key)
     run.each(pay_brokers, s, p, m, key=key, where="family_payment")
     run.each(update_worry, s, p, m, key=key)
 
 
 @rule
+def mark_undrawn(i, key, s, p, m, ctr):
+    """Whether settler ``i``'s relatives in the North are to be drawn this month (the first in South Korea); children
+    born outside the North have no family there of their own. Without branches (vector instructions): the scalar
+    ``draw_family`` then visits only the month's few new arrivals."""
+    s.family_undrawn[i] = (s.status[i] == IN_SK) & s.defector[i] & (s.family_north[i] == UNDRAWN)
+
+
+@rule
 def draw_family(i, key, s, p, m, ctr):
-    """Settler ``i``'s close relatives in the North, drawn in the first month in South Korea."""
-    if s.status[i] != IN_SK or not s.defector[i] or s.family_north[i] != UNDRAWN:
-        return  # children born outside the North have no family there of their own
+    """Settler ``i``'s close relatives in the North, drawn in the first month in South Korea (``mark_undrawn``)."""
+    if not s.family_undrawn[i]:
+        return
     relatives = 0
     at(ctr, key, i, Slot.FAMILY)
     if uniform(ctr) < p.family_north_share:
