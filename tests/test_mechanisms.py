@@ -101,6 +101,21 @@ def test_arrival_fixes_entitlements_from_the_policy_in_force(clock, rng):
         np.testing.assert_allclose(s.savings_match_max[rows], p.matched_savings_max_million_krw_per_month * MILLION_KRW)
 
 
+def test_a_package_part_set_alone_leaves_the_others(params):
+    """``entitle`` with some parts (as a trial delivers them) sets those and leaves every other part's columns;
+    a part it does not know is refused with its name."""
+    from sim import catalogue, engine
+
+    view = engine.param_view(catalogue.MECHANISM_BY_NAME["arrival"], params.replace(mentorship_coverage=1.0))
+    s = pending(100)
+    arrival.entitle(s, view, np.random.default_rng(1), 7, np.arange(50), ("mentor", "rent"))
+    assert (s.mentor_left[:50] == view.mentorship_months).all() and (s.mentor_left[50:] == 0).all()
+    assert (s.rent[:50] > 0).all() and (s.rent[50:] == 0).all()
+    assert (s.grant_left == 0).all() and (s.protection_until == State(1).protection_until[0]).all()
+    with pytest.raises(ValueError, match="housing"):
+        arrival.entitle(s, view, np.random.default_rng(1), 7, np.arange(50), ("housing",))
+
+
 def test_hanawon_exit_pays_the_upfront_share(clock, rng):
     p = Parameters(cash_grant_million_krw=20, cash_grant_upfront_share=0.3)
     s = pending(1000)

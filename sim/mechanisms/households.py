@@ -381,8 +381,8 @@ def apply_events(s: State, p: Any, rng: np.random.Generator, t: int, events: np.
 
     The newborns' rows are handed out first (``free_rows`` may grow the state) and the month's draws are numpy's,
     in that order: the newborns' sex, productivity and satisfaction propensity, then for the partnership seekers
-    whether they pair with a settler, and the order in which the men are paired. The rest is one compiled call
-    (``_apply_events``), not some forty numpy calls on a few rows each.
+    whether they pair with a settler, and the order in which the men are paired. The writes are one compiled call
+    (``_apply_events``) instead of a numpy call per column and kind of event.
     """
     kind = s.household_event[events]
     born = free_rows(s, int(np.count_nonzero(kind == GIVE_BIRTH)))
