@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -102,9 +103,15 @@ def test_process_pool_gives_identical_results(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(a, b)
 
 
+RUN_SECONDS = 0.2  # the other runs' length: far longer than the pool takes to notice a dead worker (milliseconds)
+
+
 def _die_on_three(x: int) -> int:
     if x == 3:
         os._exit(1)  # a worker killed mid-run (as by the OOM killer)
+    # no other run ends between the death and the pool noticing it, so none hands the next task to the dying pool
+    # (on a loaded machine, instant runs did, and the last task was lost with it)
+    time.sleep(RUN_SECONDS)
     return 2 * x
 
 
