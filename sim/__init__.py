@@ -1,5 +1,6 @@
 """resettle: an agent-based simulator of North Korean settlers' resettlement in South Korea."""
 
+import sim.jit  # noqa: F401  (first: it sets how numba compiles, which numba reads at the first kernel defined)
 from sim.agents import Settler
 from sim.batch.compare import compare
 from sim.batch.runner import run_scenario

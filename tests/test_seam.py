@@ -305,3 +305,32 @@ def test_the_model_version_and_kernel_cache_hold_across_processes():
                             text=True, check=True, cwd=REPO)
     assert first.stdout.split()[-1] == second.stdout.split()[-1]
     assert "data saved" not in second.stdout + second.stderr, "a kernel was compiled again in the second process"
+
+
+def test_wide_vectors_are_allowed_on_avx512_cpus_only():
+    """The tuning flag that keeps LLVM's loops to 256-bit vectors is turned off on a CPU with AVX-512, every other
+    feature kept as the host has it; elsewhere nothing is changed."""
+    from sim.jit import NARROW_VECTORS, wide_vector_features
+
+    wide = wide_vector_features(f"+avx2,+avx512f,+{NARROW_VECTORS},-amx-int8")
+    assert wide is not None
+    flags = wide.split(",")
+    assert f"-{NARROW_VECTORS}" in flags and f"+{NARROW_VECTORS}" not in flags
+    assert {"+avx2", "+avx512f", "-amx-int8"} <= set(flags)
+    assert wide_vector_features("+avx2,-avx512f,+fma") is None
+    assert wide_vector_features("") is None
+
+
+@pytest.mark.parametrize("user_features", [None, "+avx2,+fma"])
+def test_numba_compiles_with_the_features_sim_sets_unless_the_user_set_them(user_features):
+    """Importing ``sim`` sets numba's target features before anything is compiled (numba reads them once); a
+    ``NUMBA_CPU_FEATURES`` of the user's is kept as it is."""
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CPU_FEATURES"}
+    if user_features is not None:
+        env["NUMBA_CPU_FEATURES"] = user_features
+    code = ("import sim\nfrom numba.core.codegen import get_host_cpu_features\nfrom numba.core.registry import cpu_target\n"
+            "from sim.jit import wide_vector_features\nhost = get_host_cpu_features()\n"
+            "print(cpu_target.target_context.codegen().magic_tuple()[2])\nprint(wide_vector_features(host) or host)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=REPO)
+    used, expected = out.stdout.split()
+    assert used == (user_features if user_features is not None else expected)
