@@ -68,8 +68,15 @@ def state_fields(mech: Mechanism) -> tuple[str, ...]:
 
 def state_view(mech: Mechanism, state: State) -> Any:
     """The mechanism's columns of ``state`` as a named tuple (the arrays themselves, not copies)."""
-    cls = _view_type(f"{_camel(mech.name)}State", state_fields(mech))
-    return cls(*state.arrays(cls._fields))
+    # the type found by the mechanism's identity and the view kept by the state: built at every call, they cost
+    # 7-27 us in a run (a few hundred Python objects read after the passes have emptied the caches), paid ~8 a month
+    found = _STATE_VIEW_TYPES.get(id(mech))
+    if found is None:  # the mechanism is kept in the entry, so its id is not reused while the entry lives
+        found = _STATE_VIEW_TYPES[id(mech)] = (_view_type(f"{_camel(mech.name)}State", state_fields(mech)), mech)
+    return state.view(found[0])
+
+
+_STATE_VIEW_TYPES: dict[int, tuple[type, Mechanism]] = {}
 
 
 def param_view(mech: Mechanism, p: Parameters) -> Any:
@@ -309,7 +316,8 @@ class KernelRun(Run):
                 fields, loop_kernel(rule, fields, p._fields, m._fields, where is not None), self.mech)
         fields, loop, _ = found
         rows = state.active_rows if where is None else rows_where(getattr(state, where), state.active_rows)
-        loop(key, state.arrays(fields), tuple(p), tuple(m), counter(), rows)
+        # a fresh counter as kernel_random.counter() makes it, without a compiled call from Python (about 2 us in a run)
+        loop(key, state.arrays(fields), tuple(p), tuple(m), np.zeros(1, dtype=np.uint64), rows)
         return key
 
 

@@ -57,8 +57,8 @@ class State:
     """
 
     def __init__(self, n: int) -> None:
-        object.__setattr__(self, "_tuples", {})
-        object.__setattr__(self, "_tuples_with", {})  # field name -> the cached field tuples holding it (a dict as a set)
+        object.__setattr__(self, "_tuples", {})  # field tuples (``arrays``) and view types (``view``) -> kept tuples
+        object.__setattr__(self, "_tuples_with", {})  # field name -> the cached keys holding it (a dict as a set)
         self.n = int(n)
         for name, (dtype, initial, _) in COLUMNS.items():
             if initial == OWN_ROW:
@@ -88,6 +88,15 @@ class State:
             cached = self._tuples[fields] = tuple(getattr(self, f) for f in fields)
             for f in fields:
                 self._tuples_with.setdefault(f, {})[fields] = None
+        return cached
+
+    def view(self, cls: type) -> tuple[np.ndarray, ...]:
+        """An instance of the named-tuple type ``cls`` holding the arrays of its fields, kept until one is replaced."""
+        cached = self._tuples.get(cls)
+        if cached is None:
+            cached = self._tuples[cls] = cls(*self.arrays(cls._fields))
+            for f in cls._fields:
+                self._tuples_with.setdefault(f, {})[cls] = None
         return cached
 
     def grow(self, k: int) -> None:
