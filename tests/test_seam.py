@@ -190,6 +190,24 @@ def _mark_every_row(i, key, s, p, m, ctr):
     s.trust[i] = 2.0
 
 
+def test_a_kept_state_view_follows_replaced_arrays():
+    """The state keeps each mechanism's view (``engine.state_view``) until one of its arrays is replaced: a state that
+    grows, or a tie list that gets longer, gives views of the new arrays, and an unchanged state the same view."""
+    from sim.mechanisms import households, ties
+
+    s = ResettlementModel(n_settlers=50, months=1, rng=1, agent_views=False).state
+    first = engine.state_view(households.DECLARATION, s)
+    assert engine.state_view(households.DECLARATION, s) is first
+    s.grow(7)
+    grown = engine.state_view(households.DECLARATION, s)
+    assert grown is not first and grown.household_head is s.household_head and grown.status.size == s.n
+    tie_view = engine.state_view(ties.DECLARATION, s)
+    s.add_ties(np.array([0, 1]), np.array([2, 3]))
+    longer = engine.state_view(ties.DECLARATION, s)
+    assert longer.tie_a is s.tie_a and longer.tie_a.size == tie_view.tie_a.size + 2
+    assert engine.state_view(households.DECLARATION, s) is grown  # its arrays were not replaced
+
+
 def test_a_pass_over_the_rows_a_column_lists():
     """``run.each(..., where=column)`` visits the rows where the bool column is set, and only those, on both paths
     (the rule here does not test the column itself, so a visit to any other row would show)."""
