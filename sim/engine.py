@@ -279,6 +279,25 @@ def rows_where(flags, rows):
     return listed[:k]
 
 
+@kernel
+def rows_equal(column, value, rows):
+    """The rows ``0 .. rows - 1`` where ``column`` equals ``value``, in row order: ``np.flatnonzero(column[:rows] ==
+    value)`` in one pass without branches and ``rows_where`` (numpy's compare and list cost 40 us in a run)."""
+    marked = np.empty(rows, dtype=np.bool_)
+    for i in range(rows):
+        marked[i] = column[i] == value
+    return rows_where(marked, rows)
+
+
+@kernel
+def rows_nonzero(column, rows):
+    """The rows ``0 .. rows - 1`` where ``column`` is not 0, in row order (``np.flatnonzero(column[:rows])``)."""
+    marked = np.empty(rows, dtype=np.bool_)
+    for i in range(rows):
+        marked[i] = column[i] != 0
+    return rows_where(marked, rows)
+
+
 class Run:
     """What ``month()`` calls for per-settler passes; subclasses decide how they execute."""
 

@@ -244,6 +244,18 @@ def test_rows_where_lists_the_set_rows_in_order(share):
         np.testing.assert_array_equal(engine.rows_where(flags, rows), np.flatnonzero(flags[:rows]))
 
 
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32])
+def test_rows_equal_and_rows_nonzero_list_numpys_rows(dtype):
+    """``rows_equal`` and ``rows_nonzero`` list numpy's ``flatnonzero`` of the first ``rows`` rows, for values other
+    than 0 and 1 (event codes, months), rows past ``rows`` ignored."""
+    column = np.random.default_rng(9).integers(-3, 5, 4099).astype(dtype)
+    for rows in (0, 5, 8, 4000, 4099):
+        np.testing.assert_array_equal(engine.rows_nonzero(column, rows), np.flatnonzero(column[:rows]))
+        for value in (-3, 0, 4, 7):
+            np.testing.assert_array_equal(engine.rows_equal(column, value, rows),
+                                          np.flatnonzero(column[:rows] == value))
+
 def test_streams_differ_between_mechanisms_and_months():
     model = ResettlementModel(n_settlers=10, months=1, rng=1, agent_views=False)
     words = {(m, t): model.stream(t, m).bit_generator.random_raw() for m in ("labour", "money") for t in (0, 1)}

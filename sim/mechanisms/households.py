@@ -165,7 +165,7 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
     join_relatives(s, p, run.rng, t)
     m = Month(t)
     run.each(draw_event, s, p, m)
-    events = np.flatnonzero(s.household_event)
+    events = engine.rows_nonzero(s.household_event, s.active_rows)  # free rows hold no event
     if events.size:
         apply_events(s, p, run.rng, t, events)
     sum_up(run.view(s), t, s.active_rows)
@@ -346,7 +346,7 @@ def free_rows(s: State, k: int) -> np.ndarray:
 
 def join_relatives(s: State, p: Any, rng: np.random.Generator, t: int) -> None:
     """Relatives brought from the North arrive in the household of the settler who sent for them (``reunion_month``)."""
-    sponsors = np.flatnonzero(s.reunion_month == t)
+    sponsors = engine.rows_equal(s.reunion_month, t, s.active_rows)  # free rows send for nobody
     sponsors = sponsors[s.status[sponsors] == IN_SK]
     if not sponsors.size:
         return
