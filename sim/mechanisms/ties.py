@@ -116,13 +116,14 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
 @kernel
 def _settled(status, labour):
     """Rows in South Korea past Hanawon, in order (one pass; the numpy expression makes four). Every row is
-    written and the count moves only past the rows kept: no branch to mispredict."""
+    written and the count moves only past the rows kept: no branch to mispredict. The rows kept are a view of the
+    full-length list, not a copy: a copy costs another pass, and the list is freed with the view."""
     rows = np.empty(status.size, dtype=np.int64)
     k = 0
     for i in range(status.size):
         rows[k] = i
         k += (status[i] == IN_SK) & (labour[i] != HANAWON)
-    return rows[:k].copy()
+    return rows[:k]
 
 
 @kernel
