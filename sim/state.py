@@ -84,20 +84,19 @@ class State:
     def arrays(self, fields: tuple[str, ...]) -> tuple[np.ndarray, ...]:
         """The arrays of ``fields`` (columns, ``tie_a``, ``tie_b``) as a tuple, kept until an array is replaced."""
         cached = self._tuples.get(fields)
-        if cached is None:
-            cached = self._tuples[fields] = tuple(getattr(self, f) for f in fields)
-            for f in fields:
-                self._tuples_with.setdefault(f, {})[fields] = None
-        return cached
+        return cached if cached is not None else self._keep(fields, fields, tuple(getattr(self, f) for f in fields))
 
     def view(self, cls: type) -> tuple[np.ndarray, ...]:
         """An instance of the named-tuple type ``cls`` holding the arrays of its fields, kept until one is replaced."""
         cached = self._tuples.get(cls)
-        if cached is None:
-            cached = self._tuples[cls] = cls(*self.arrays(cls._fields))
-            for f in cls._fields:
-                self._tuples_with.setdefault(f, {})[cls] = None
-        return cached
+        return cached if cached is not None else self._keep(cls, cls._fields, cls(*self.arrays(cls._fields)))
+
+    def _keep(self, key: object, fields: tuple[str, ...], value: tuple) -> tuple:
+        """Keep ``value``, a tuple of the arrays of ``fields``, under ``key`` until one of them is replaced."""
+        self._tuples[key] = value
+        for f in fields:
+            self._tuples_with.setdefault(f, {})[key] = None
+        return value
 
     def grow(self, k: int) -> None:
         """Append ``k`` rows to every column, each at the column's initial value (its own index for ``OWN_ROW``).
