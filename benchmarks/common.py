@@ -54,3 +54,25 @@ def median_engine_run(n: int, months: int, repeats: int = REPEATS) -> tuple[floa
     """Medians over ``repeats`` engine runs (seeds 1, 2, ...) of ``engine_run``'s four times."""
     runs = [engine_run(n, months, seed) for seed in range(1, repeats + 1)]
     return tuple(statistics.median(r[i] for r in runs) for i in range(4))  # type: ignore[return-value]
+
+
+MACHINE_CHECK_ROWS = 2_000_000  # float64 values: 16 MB, about the size of a 34,000-settler state with its free rows
+MACHINE_CHECK_PASSES = 40  # array passes of the fixed work
+MACHINE_CHECK_LOOPS = 600_000  # interpreter loop trips of the fixed work
+
+
+def machine_check() -> float:
+    """CPU seconds of a fixed piece of work that mixes what stepping does: interpreter loops and passes over an
+    array about the size of the state. Timed beside each engine run, it shows how fast the machine was at the
+    time: on a shared machine the same work varies (by 1.7x within minutes on the 2-core VMs that measured it),
+    and a slow stepping figure with a slow check is the machine's, not the engine's."""
+    import numpy as np
+
+    values = np.ones(MACHINE_CHECK_ROWS)
+    c0 = time.process_time()
+    total = 0
+    for i in range(MACHINE_CHECK_LOOPS):
+        total += i & 3
+    for _ in range(MACHINE_CHECK_PASSES):
+        np.multiply(values, 1.0, out=values)
+    return time.process_time() - c0
