@@ -1,7 +1,8 @@
 """Sweep throughput with 1 and 2 local workers, the speed-up, and the driver's peak memory.
 
 Throughput: 160 runs (4 grant levels x 40 replicates) of 10,000 settlers over 60 months, from an
-empty results folder (so the 2-worker figure includes starting the pool). Driver memory: Python
+empty results folder (so the 2-worker figure includes starting the pool), with 1, 2, 2 and 1 workers in that
+order (the mean of each pair), so that a drift in the machine's speed cancels out of the speed-up. Driver memory: Python
 allocations traced in the driver (tracemalloc) while 2 workers do 80 and then 240 tiny runs;
 flat memory means the per-run growth is close to zero (the issue's target: under 1 GB for 1,000
 runs of 10,000 settlers, which is dominated by per-run bookkeeping, not model size, since
@@ -57,8 +58,11 @@ def _driver_peak_mb(replicates: int) -> float:
 
 
 def run() -> list[dict]:
-    one = _throughput(1)
-    two = _throughput(2)
+    # in the order 1, 2, 2, 1 workers: a machine that speeds up or slows down while the benchmark runs (other
+    # tenants of a shared host) moves both figures alike, instead of the speed-up
+    first_one, first_two = _throughput(1), _throughput(2)
+    two = (first_two + _throughput(2)) / 2
+    one = (first_one + _throughput(1)) / 2
     small, large = _driver_peak_mb(20), _driver_peak_mb(60)  # 80 and 240 runs
     per_run_kb = (large - small) / 160 * 1e3
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3  # kB on Linux
