@@ -12,13 +12,19 @@ models live in the workers).
 from __future__ import annotations
 
 import resource
+import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
-from sim.batch.sweep import sweep
-from sim.experiment import experiment_from_dict
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import in_drift_cancelling_order  # noqa: E402
+from sim.batch.sweep import sweep  # noqa: E402
+from sim.experiment import experiment_from_dict  # noqa: E402
 
 SETTLERS, MONTHS, REPLICATES = 10_000, 60, 40
 GRANTS = [5, 15, 25, 40]
@@ -58,11 +64,7 @@ def _driver_peak_mb(replicates: int) -> float:
 
 
 def run() -> list[dict]:
-    # in the order 1, 2, 2, 1 workers: a machine that speeds up or slows down while the benchmark runs (other
-    # tenants of a shared host) moves both figures alike, instead of the speed-up
-    first_one, first_two = _throughput(1), _throughput(2)
-    two = (first_two + _throughput(2)) / 2
-    one = (first_one + _throughput(1)) / 2
+    one, two = in_drift_cancelling_order(lambda: _throughput(1), lambda: _throughput(2))
     small, large = _driver_peak_mb(20), _driver_peak_mb(60)  # 80 and 240 runs
     per_run_kb = (large - small) / 160 * 1e3
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3  # kB on Linux
