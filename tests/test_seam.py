@@ -244,7 +244,6 @@ def test_rows_where_lists_the_set_rows_in_order(share):
         np.testing.assert_array_equal(engine.rows_where(flags, rows), np.flatnonzero(flags[:rows]))
 
 
-
 @pytest.mark.parametrize("dtype", [np.int8, np.int32])
 def test_rows_equal_and_rows_nonzero_list_numpys_rows(dtype):
     """``rows_equal`` and ``rows_nonzero`` list numpy's ``flatnonzero`` of the first ``rows`` rows, for values other
@@ -255,6 +254,7 @@ def test_rows_equal_and_rows_nonzero_list_numpys_rows(dtype):
         for value in (-3, 0, 4, 7):
             np.testing.assert_array_equal(engine.rows_equal(column, value, rows),
                                           np.flatnonzero(column[:rows] == value))
+
 
 def test_streams_differ_between_mechanisms_and_months():
     model = ResettlementModel(n_settlers=10, months=1, rng=1, agent_views=False)
