@@ -19,12 +19,12 @@ if not chromium.available():
     pytest.skip("headless browser test needs Debian's chromium and chromium-driver: "
                 "apt-get install -y chromium chromium-driver", allow_module_level=True)
 
-
+PAGE_LOAD_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory):
-    driver = chromium.start(tmp_path_factory.mktemp("chromium-profile"), page_load_timeout=60)
+    driver = chromium.start(tmp_path_factory.mktemp("chromium-profile"), page_load_timeout=PAGE_LOAD_SECONDS)
     yield driver
     driver.quit()
 
@@ -46,7 +46,13 @@ def test_report_opens_in_headless_chromium(browser, report: tuple[str, Path]) ->
     kind, path = report
     browser.get_log("browser")  # drop anything logged before this page
     browser.get(path.resolve().as_uri())
-    assert browser.execute_script("return document.readyState") == "complete"
+    # get() can return while the page is still 'interactive' on a loaded machine (seen once in a clean-clone run):
+    # wait for the load to finish, up to the page-load timeout, and fail if it does not
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, PAGE_LOAD_SECONDS).until(
+        lambda b: b.execute_script("return document.readyState") == "complete",
+        message=f"{kind}: the page did not finish loading")
     assert browser.execute_script("return window.innerWidth") == WIDTH
     images = browser.execute_script(
         "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight, i.alt]);")
