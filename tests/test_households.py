@@ -7,7 +7,21 @@ import pytest
 
 from sim import indicators
 from sim.agents import Household
-from sim.codes import ABROAD, CHILD, EMPLOYED, HANAWON, HEAD, IN_SK, MINOR_AGE, PARTNER, REGULAR, RESERVED, UNKNOWN
+from sim.codes import (
+    ABROAD,
+    CHILD,
+    DIED,
+    EMPLOYED,
+    HANAWON,
+    HEAD,
+    IN_SK,
+    MINOR_AGE,
+    NO_ROW,
+    PARTNER,
+    REGULAR,
+    RESERVED,
+    UNKNOWN,
+)
 from sim.mechanisms import households, money
 from sim.model import ResettlementModel
 from sim.state import PENDING
@@ -139,6 +153,24 @@ def test_a_head_who_emigrates_takes_the_children_and_the_partner_takes_over(make
     assert (s.status[2:] == ABROAD).all() and s.status[1] == IN_SK
     assert s.household_head[1] == 1 and s.relation[1] == HEAD
     assert s.cash[1] == 500.0 and s.debt[1] == 200.0 and s.cash[0] == 0.0
+
+
+@pytest.mark.parametrize("left_as", [ABROAD, DIED])
+def test_a_partner_who_leaves_or_dies_leaves_the_head_single(make_state, clock, rng, params, left_as):
+    """A woman heads the household; her partner, a member, emigrated or died last month: from this month she has no
+    partner (so no births, no division of work, and she is a lone parent of their child); the dead keep theirs on
+    record, as a departed head does. A couple of another household, where nobody left, is untouched."""
+    s = make_state(5, cash=0.0)
+    s.household_head[:] = (0, 0, 0, 3, 3)
+    s.relation[:] = (HEAD, PARTNER, CHILD, HEAD, PARTNER)
+    s.female[:] = (True, False, False, True, False)
+    s.partner[:] = (1, 0, NO_ROW, 4, 3)
+    s.birth_month[2] = -5 * 12
+    s.status[1], s.exit_month[1] = left_as, -1
+    households.step(s, params, rng, clock(0))
+    assert s.partner[0] == NO_ROW and s.lone_parent[0] and s.children[0] == 1
+    assert s.partner[1] == (0 if left_as == DIED else NO_ROW)
+    assert s.partner[3] == 4 and s.partner[4] == 3 and not s.lone_parent[3]
 
 
 def test_births_add_children_born_in_the_south(make_state, clock, rng, params):

@@ -260,26 +260,47 @@ def sum_up(s, t, rows):
 
 def replace_departed_heads(s: State, t: int) -> None:
     """Households whose head died or left last month (``exit_month``; a head out of contact stays head): children
-    under 18 follow a head who left alive; a new head takes over."""
+    under 18 follow a head who left alive; a new head takes over. Then a partner who died or left last month no
+    longer partners the one who stays (a partner out of contact still does)."""
     _replace_departed_heads(engine.state_view(DECLARATION, s), t, s.active_rows)
 
 
 @kernel
 def _replace_departed_heads(s, t, rows):
-    """``replace_departed_heads``: the heads who left last month (a pass over their own rows, without branches),
-    their members (a pass over the rows testing a mark on the head: the rare members are the only branch taken),
-    then per household."""
+    """``replace_departed_heads``: the heads who left last month and the partnered who left (one pass over the rows,
+    without branches), the heads' members (a pass over the rows testing a mark on the head: the rare members are the
+    only branch taken), then per household; last, the partnerships of those who left."""
     n = rows
     # heads of larger households who left last month, marked in one pass without branches (vector instructions);
     # int32: a mark read at another row's index costs less than a bool
     marked = np.empty(n, dtype=np.int32)
+    partnered = np.empty(n, dtype=np.int64)  # the first q: settlers with a partner row who left last month
     d = 0
+    q = 0
     for i in range(n):
-        departed = (s.exit_month[i] == t - 1) & (s.household_head[i] == i) & (s.household_size[i] > 1)
+        left = s.exit_month[i] == t - 1
+        departed = left & (s.household_head[i] == i) & (s.household_size[i] > 1)
         marked[i] = departed
         d += departed
-    if d == 0:
-        return
+        partnered[q] = i
+        q += left & (s.partner[i] != NO_ROW)
+    if d > 0:
+        _new_heads(s, t, n, marked)
+    for j in range(q):  # after the new heads: a departed head's partner is found by the partner field
+        i = partnered[j]
+        k = s.partner[i]
+        if k == NO_ROW:  # cleared with a new head
+            continue
+        if s.partner[k] == i and s.status[k] != DIED:
+            s.partner[k] = NO_ROW
+        if s.status[i] != DIED:  # the dead keep their partner on record, as a departed head does
+            s.partner[i] = NO_ROW
+
+
+@kernel
+def _new_heads(s, t, n, marked):
+    """The members in South Korea of the heads ``marked`` (who left last month): children under 18 follow a head who
+    left alive; the partner among the others, else the oldest, heads the household."""
     orphaned = np.empty(n, dtype=np.int64)  # members in South Korea of a head who left last month, in row order
     k = 0
     for i in range(n):
