@@ -174,6 +174,12 @@ def month(run: Run, s: State, p: Any, clock: Clock) -> None:
 # ---------------------------------------------------------------- monthly passes
 
 @rule
+def has_partner(partner, outside_partner):
+    """A settler with a partner: a settler partner's row (``partner``), or, on a head, a partner without a row."""
+    return (partner != NO_ROW) | outside_partner
+
+
+@rule
 def draw_event(i, key, s, p, m, ctr):
     """Settler ``i`` draws at most one household event this month.
 
@@ -184,7 +190,7 @@ def draw_event(i, key, s, p, m, ctr):
     """
     here = (s.status[i] == IN_SK) & (s.labour[i] != HANAWON)
     age_months = m.t - s.birth_month[i]
-    partnered = (s.partner[i] != NO_ROW) | s.outside_partner[i]
+    partnered = has_partner(s.partner[i], s.outside_partner[i])
     u_first = uniform_of(key, i, Slot.BIRTH if partnered else Slot.PARTNERSHIP)
     u_second = uniform_of(key, i, Slot.SEPARATION if partnered else Slot.LEAVE_HOME)
     fertile = s.female[i] & (age_months >= 12 * FERTILE_AGES[0]) & (age_months < 12 * FERTILE_AGES[1])

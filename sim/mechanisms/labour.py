@@ -77,7 +77,6 @@ from sim.codes import (
     NK_ADMINISTRATIVE,
     NK_PROFESSIONAL,
     NO_JOB,
-    NO_ROW,
     PAST_YEAR_MONTHS,
     PRE_ARRIVAL,
     PRIMARY_OR_LESS,
@@ -90,6 +89,7 @@ from sim.codes import (
 from sim.declare import Column, Mechanism, Slots, behaviour, derived, policy, rule
 from sim.jit import kernel
 from sim.kernel_random import uniform_at, uniform_of
+from sim.mechanisms.households import has_partner
 
 if TYPE_CHECKING:
     from sim.clock import Clock
@@ -409,7 +409,7 @@ def settler_month(i, key, s, p, m, ctr):
     constrained = without_childcare(female, t - s.youngest_child_birth_month[i], p.childcare_age,
                                     uniform_of(key, i, Slot.CHILDCARE), p.childcare_support_coverage)
     # the division of work in couples: a woman with a partner leaves the labour force more often
-    partnered_woman = female & ((s.partner[i] != NO_ROW) | s.outside_partner[i])
+    partnered_woman = female & has_partner(s.partner[i], s.outside_partner[i])
 
     # 1. training in progress: a month done; finishers may gain a certificate and go back to the state they left,
     # or look for work after a course with job-search help
